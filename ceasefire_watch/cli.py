@@ -1,0 +1,202 @@
+"""The ``ceasefire-watch`` command line. Every flag also reads an environment variable."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import structlog
+import typer
+
+from ceasefire_watch import metrics
+from ceasefire_watch.clients import follow, format_alert, messages_from_file, publish
+from ceasefire_watch.config import KafkaSettings, OffsetReset, PipelineSettings, TopicSettings
+from ceasefire_watch.model.artifact import DEFAULT_MODEL_DIR, REPO_ROOT
+from ceasefire_watch.runners import RunnerName, RunningPipeline, new_pipeline
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
+log = structlog.get_logger("ceasefire_watch")
+
+SAMPLES_DIR = REPO_ROOT / "data" / "samples"
+_DEFAULTS = PipelineSettings()
+
+Brokers = Annotated[str, typer.Option(envvar="CEASEFIRE_BROKERS", help="Kafka bootstrap servers, host:port[,host:port].")]
+ArticlesTopic = Annotated[str, typer.Option(envvar="CEASEFIRE_ARTICLES_TOPIC", help="Topic articles arrive on.")]
+AlertsTopic = Annotated[str, typer.Option(envvar="CEASEFIRE_ALERTS_TOPIC", help="Topic alerts are written to.")]
+DeadLetterTopic = Annotated[str, typer.Option(envvar="CEASEFIRE_DEAD_LETTER_TOPIC", help="Topic for rejected articles.")]
+ModelDir = Annotated[Path, typer.Option(envvar="CEASEFIRE_MODEL_DIR", help="Folder of the stance model.")]
+Runner = Annotated[str, typer.Option(envvar="CEASEFIRE_RUNNER", help="prism, fnapi, or beam-args (use the Beam flags given after --).")]
+
+
+def _topics(articles: str, alerts: str, dead_letters: str) -> TopicSettings:
+    return TopicSettings(articles=articles, alerts=alerts, dead_letters=dead_letters)
+
+
+def _model_handler(model_dir: Path, batch_size: int) -> Any:
+    from transforms.stance import StanceModelHandler
+
+    return StanceModelHandler(model_dir, max_batch_size=batch_size)
+
+
+def start_streaming_job(settings: PipelineSettings, runner: RunnerName, beam_args: list[str]) -> RunningPipeline:
+    """Build the streaming graph on the chosen runner and start it in the background."""
+    from pipelines.streaming import build_streaming_pipeline
+
+    if settings.metrics_port:
+        metrics.serve(settings.metrics_host, settings.metrics_port)
+    pipeline = new_pipeline(runner, streaming=True, beam_args=beam_args)
+    build_streaming_pipeline(pipeline, settings, _model_handler(settings.model_dir, settings.inference_batch_size))
+    return RunningPipeline(pipeline).start()
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def run(
+    ctx: typer.Context,
+    brokers: Brokers = _DEFAULTS.kafka.bootstrap_servers,
+    articles_topic: ArticlesTopic = _DEFAULTS.topics.articles,
+    alerts_topic: AlertsTopic = _DEFAULTS.topics.alerts,
+    dead_letter_topic: DeadLetterTopic = _DEFAULTS.topics.dead_letters,
+    group: Annotated[str, typer.Option(envvar="CEASEFIRE_GROUP", help="Consumer group whose offsets are committed.")] = _DEFAULTS.consumer_group,
+    offset_reset: Annotated[str, typer.Option(envvar="CEASEFIRE_OFFSET_RESET", help="earliest or latest, for partitions the group never read.")] = _DEFAULTS.offset_reset,
+    model_dir: ModelDir = _DEFAULTS.model_dir,
+    batch_size: Annotated[int, typer.Option(envvar="CEASEFIRE_BATCH_SIZE", help="Largest inference batch.")] = _DEFAULTS.inference_batch_size,
+    metrics_address: Annotated[str, typer.Option(envvar="CEASEFIRE_METRICS_ADDRESS", help="host:port of the Prometheus exporter; port 0 disables it.")] = f"{_DEFAULTS.metrics_host}:{_DEFAULTS.metrics_port}",
+    runner: Runner = "prism",
+) -> None:
+    """Run the streaming job until interrupted. Extra arguments after -- go to Beam."""
+    host, _, port = metrics_address.rpartition(":")
+    settings = PipelineSettings(
+        kafka=KafkaSettings(bootstrap_servers=brokers),
+        topics=_topics(articles_topic, alerts_topic, dead_letter_topic),
+        consumer_group=group,
+        offset_reset=_offset_reset(offset_reset),
+        model_dir=model_dir,
+        inference_batch_size=batch_size,
+        metrics_host=host or "127.0.0.1",
+        metrics_port=int(port),
+    )
+    job = start_streaming_job(settings, _runner(runner), list(ctx.args))
+    log.info("pipeline started", runner=runner, brokers=brokers, articles=articles_topic, alerts=alerts_topic)
+    _wait(job, max_seconds=0)
+
+
+def _runner(name: str) -> RunnerName:
+    if name not in ("prism", "fnapi", "beam-args"):
+        raise typer.BadParameter(f"unknown runner {name!r}: choose prism, fnapi or beam-args")
+    return name  # type: ignore[return-value]
+
+
+def _offset_reset(value: str) -> OffsetReset:
+    if value not in ("earliest", "latest"):
+        raise typer.BadParameter(f"offset reset must be earliest or latest, not {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def _wait(job: RunningPipeline, max_seconds: float) -> None:
+    """Block until the job stops, Ctrl-C, SIGTERM, or ``max_seconds`` (0: no limit)."""
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    deadline = time.monotonic() + max_seconds if max_seconds else float("inf")
+    try:
+        while job.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        log.info("stopping")
+    finally:
+        job.cancel()
+    if job.error is not None:
+        raise job.error
+
+
+@app.command("publish")
+def publish_command(
+    files: Annotated[list[Path], typer.Argument(help="JSONL files (one article per line) or text files (one article each).")],
+    brokers: Brokers = _DEFAULTS.kafka.bootstrap_servers,
+    articles_topic: ArticlesTopic = _DEFAULTS.topics.articles,
+) -> None:
+    """Publish articles to the articles topic."""
+    kafka = KafkaSettings(bootstrap_servers=brokers)
+    sent = sum(publish(kafka, articles_topic, messages_from_file(path)) for path in files)
+    typer.echo(f"published {sent} messages to {articles_topic}")
+
+
+@app.command()
+def tail(
+    brokers: Brokers = _DEFAULTS.kafka.bootstrap_servers,
+    alerts_topic: AlertsTopic = _DEFAULTS.topics.alerts,
+    raw: Annotated[bool, typer.Option("--json", help="Print each alert as raw JSON.")] = False,
+    from_beginning: Annotated[bool, typer.Option(help="Start at the oldest alert, not the next one.")] = False,
+) -> None:
+    """Follow the alerts topic and print each alert."""
+    try:
+        for alert in follow(KafkaSettings(bootstrap_servers=brokers), alerts_topic, from_beginning):
+            if alert:
+                typer.echo(json.dumps(alert, ensure_ascii=False) if raw else format_alert(alert))
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def backfill(
+    input: Annotated[Path, typer.Option("--input", exists=True, dir_okay=False, help="Articles, one JSON object per line.")],
+    output: Annotated[Path, typer.Option("--output", help="Alerts, one JSON object per line.")],
+    dead_letters: Annotated[Path | None, typer.Option(help="Rejected lines; default: OUTPUT with .dead-letter.jsonl.")] = None,
+    model_dir: ModelDir = DEFAULT_MODEL_DIR,
+    batch_size: Annotated[int, typer.Option(help="Largest inference batch.")] = _DEFAULTS.inference_batch_size,
+) -> None:
+    """Run the same analysis in batch over an archive file."""
+    from pipelines.backfill import build_backfill_pipeline
+
+    dead_letter_path = dead_letters or output.with_suffix(".dead-letter.jsonl")
+    pipeline = new_pipeline("fnapi", streaming=False)
+    build_backfill_pipeline(
+        pipeline, input, output, dead_letter_path, _model_handler(model_dir, batch_size), _DEFAULTS.max_article_bytes
+    )
+    pipeline.run().wait_until_finish()
+    typer.echo(f"alerts: {output}  dead letters: {dead_letter_path}")
+
+
+@app.command()
+def demo(
+    kafka_port: Annotated[int, typer.Option(envvar="CEASEFIRE_DEMO_KAFKA_PORT", help="Port of the local broker; 0 picks a free one.")] = 9092,
+    runner: Runner = "prism",
+    max_seconds: Annotated[float, typer.Option(help="Stop after this long; 0 runs until Ctrl-C.")] = 0,
+    model_dir: ModelDir = DEFAULT_MODEL_DIR,
+) -> None:
+    """Start a local broker, publish the sample articles, run the pipeline, print alerts."""
+    from ceasefire_watch.local.kafka import LocalKafka, create_topics
+
+    topics = TopicSettings()
+    with LocalKafka(port=kafka_port or None) as broker:
+        typer.echo(f"local Kafka at {broker.bootstrap_servers}")
+        kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
+        create_topics(broker.bootstrap_servers, {topics.articles: 3, topics.alerts: 3})
+        create_topics(broker.bootstrap_servers, {topics.dead_letters: 1}, configs={"max.message.bytes": str(32 * 1024 * 1024)})
+        settings = PipelineSettings(kafka=kafka, topics=topics, consumer_group="ceasefire-demo", model_dir=model_dir)
+        job = start_streaming_job(settings, _runner(runner), [])
+        sent = publish(kafka, topics.articles, messages_from_file(SAMPLES_DIR / "articles.jsonl"))
+        malformed = json.loads((SAMPLES_DIR / "malformed.json").read_text("utf-8"))
+        sent += publish(kafka, topics.articles, ((None, item["payload"].encode("utf-8")) for item in malformed))
+        typer.echo(f"published {sent} sample messages; alerts follow (Ctrl-C to stop)")
+        deadline = time.monotonic() + max_seconds if max_seconds else float("inf")
+        try:
+            for alert in follow(kafka, topics.alerts, from_beginning=True):
+                if alert:
+                    typer.echo(format_alert(alert))
+                if time.monotonic() > deadline or not job.is_alive():
+                    break
+        except KeyboardInterrupt:
+            typer.echo("stopping")
+        finally:
+            job.cancel()
+    if job.error is not None:
+        typer.echo(f"pipeline failed: {job.error}", err=True)
+        sys.exit(1)
+
+
+def main() -> None:
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+    app()

@@ -1,0 +1,93 @@
+"""The values that flow between pipeline steps.
+
+They are frozen dataclasses so that steps cannot mutate what another step still reads,
+and so that Beam can pickle them without custom coders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """Raw bytes of one input message and where they came from, kept for dead letters."""
+
+    payload: bytes
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int | None = None
+    key: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """A validated news article."""
+
+    id: str
+    url: str
+    title: str
+    text: str
+    source: str
+    published_at: datetime
+    language: str | None
+    ingested_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """An input we could not process, with the reason and everything needed to replay it."""
+
+    reason: str
+    detail: str
+    record: SourceRecord
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A candidate ceasefire sentence, with its neighbours and character offsets in the text."""
+
+    article: Article
+    text: str
+    start: int
+    end: int
+    sentence_index: int
+    context_before: str
+    context_after: str
+    matched_terms: tuple[str, ...]
+    speaker: str | None = None
+
+
+IRRELEVANT = "irrelevant"
+STANCES = ("support", "conditional", "oppose", "neutral")
+LABELS = (IRRELEVANT, *STANCES)
+
+
+@dataclass(frozen=True)
+class StanceScores:
+    """The model's per-label probabilities for one sentence, and the decision derived from them."""
+
+    scores: dict[str, float]
+
+    @property
+    def relevant(self) -> bool:
+        return self.scores.get(IRRELEVANT, 0.0) < 0.5
+
+    @property
+    def stance(self) -> str | None:
+        """The most probable stance, or None when the sentence is not about a ceasefire."""
+        if not self.relevant:
+            return None
+        return max((label for label in self.scores if label != IRRELEVANT), key=self.scores.__getitem__)
+
+
+@dataclass(frozen=True)
+class ClassifiedStatement:
+    """A statement together with its stance prediction and the model that made it."""
+
+    statement: Statement
+    prediction: StanceScores
+    model_name: str
+    model_version: str

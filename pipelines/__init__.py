@@ -1,0 +1,1 @@
+"""Pipeline graphs: each module wires I/O composites around DetectCeasefireStatements."""

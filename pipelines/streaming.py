@@ -1,0 +1,33 @@
+"""The streaming job: articles topic in, alerts and dead-letter topics out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.ml.inference.base import ModelHandler
+
+from ceasefire_watch.config import PipelineSettings
+from ceasefire_watch.records import ClassifiedStatement, Statement
+from transforms.detect import DetectCeasefireStatements
+from transforms.kafka_io import ReaderSettings, ReadFromKafkaTopic, WriteToKafkaTopic
+
+
+def build_streaming_pipeline(
+    pipeline: beam.Pipeline,
+    settings: PipelineSettings,
+    model_handler: ModelHandler[Statement, ClassifiedStatement, Any],
+) -> None:
+    """Add the whole graph to ``pipeline``; builds nothing else and starts nothing."""
+    reader = ReaderSettings(
+        kafka=settings.kafka, group_id=settings.consumer_group, offset_reset=settings.offset_reset
+    )
+    detected = (
+        pipeline
+        | "ReadArticles" >> ReadFromKafkaTopic(settings.topics.articles, reader)
+        | "Detect" >> DetectCeasefireStatements(model_handler, settings.max_article_bytes)
+    )
+    detected["alerts"] | "WriteAlerts" >> WriteToKafkaTopic(settings.topics.alerts, settings.kafka)
+    detected["dead_letters"] | "WriteDeadLetters" >> WriteToKafkaTopic(
+        settings.topics.dead_letters, settings.kafka
+    )

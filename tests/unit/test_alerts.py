@@ -1,0 +1,74 @@
+"""BuildAlerts and BuildDeadLetters: documents that match the published schemas, with stable ids."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+
+from ceasefire_watch import schemas
+from ceasefire_watch.records import Article, ClassifiedStatement, DeadLetter, SourceRecord, StanceScores, Statement
+from transforms.alerts import alert_id, build_alert, build_dead_letter
+
+NOW = datetime(2025, 3, 13, 18, 6, tzinfo=UTC)
+ARTICLE = Article("a-1", "https://e.org/1", "T", "We agree, but. Later.", "Wire", datetime(2025, 3, 13, 18, tzinfo=UTC), None)
+SCORES = StanceScores({"irrelevant": 0.05, "support": 0.1, "conditional": 0.7, "oppose": 0.05, "neutral": 0.1})
+
+
+def classified(version: str = "1.0.0") -> ClassifiedStatement:
+    statement = Statement(ARTICLE, "We agree, but.", 0, 14, 0, "", "Later.", ("truce",), speaker="Spokesman")
+    return ClassifiedStatement(statement, SCORES, "stance-model", version)
+
+
+class TestAlertId:
+    def test_is_stable_for_the_same_article_span_and_model(self):
+        """The same article, span and model version always give the same id."""
+        assert alert_id("a-1", 0, 14, "1") == alert_id("a-1", 0, 14, "1")
+
+    def test_changes_with_span_article_or_model(self):
+        """A different span, article or model version gives a different id."""
+        ids = {alert_id("a-1", 0, 14, "1"), alert_id("a-1", 0, 15, "1"), alert_id("a-2", 0, 14, "1"), alert_id("a-1", 0, 14, "2")}
+        assert len(ids) == 4
+
+
+class TestBuildAlert:
+    def test_matches_the_alert_schema(self):
+        """An alert validates against alert.schema.json."""
+        alert = build_alert(classified(), NOW)
+        schemas.validator(schemas.ALERT).validate(alert)
+        assert alert["stance"]["label"] == "conditional"
+        assert alert["speaker"] == "Spokesman"
+        assert alert["published_at"] == "2025-03-13T18:00:00.000Z"
+        assert alert["detected_at"] == "2025-03-13T18:06:00.000Z"
+
+    def test_id_depends_on_model_version(self):
+        """Re-classifying with a new model version yields a new alert id."""
+        assert build_alert(classified("1"), NOW)["alert_id"] != build_alert(classified("2"), NOW)["alert_id"]
+
+
+class TestBuildDeadLetter:
+    def test_keeps_original_bytes_and_coordinates(self):
+        """A dead letter validates against its schema and carries the exact original bytes."""
+        source = SourceRecord(b"\xff\x00 not json", "articles", 2, 41, 1_700_000_000_000, b"k")
+        document = build_dead_letter(DeadLetter("not_utf8", "bad byte", source), NOW)
+        schemas.validator(schemas.DEAD_LETTER).validate(document)
+        assert base64.b64decode(document["payload_base64"]) == source.payload
+        assert document["source"] == {
+            "topic": "articles",
+            "partition": 2,
+            "offset": 41,
+            "timestamp_ms": 1_700_000_000_000,
+            "key_base64": base64.b64encode(b"k").decode(),
+        }
+
+
+class TestStanceScores:
+    def test_irrelevant_majority_means_no_stance(self):
+        """When 'irrelevant' has at least half the probability, there is no stance."""
+        scores = StanceScores({"irrelevant": 0.6, "support": 0.4, "conditional": 0, "oppose": 0, "neutral": 0})
+        assert not scores.relevant
+        assert scores.stance is None
+
+    def test_stance_is_the_most_probable_non_irrelevant_label(self):
+        """A relevant sentence's stance is its most probable stance label."""
+        assert SCORES.relevant
+        assert SCORES.stance == "conditional"

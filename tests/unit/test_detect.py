@@ -1,0 +1,69 @@
+"""DetectCeasefireStatements end to end on TestPipeline, with a fake model behind the handler seam."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.ml.inference.base import ModelHandler
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from ceasefire_watch.records import ClassifiedStatement, SourceRecord, StanceScores, Statement
+from transforms.detect import DetectCeasefireStatements
+
+FIXED_NOW = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+class KeywordModelHandler(ModelHandler[Statement, ClassifiedStatement, None]):
+    """Fake model: 'trade' is irrelevant, 'but' conditional, 'reject' oppose, anything else support."""
+
+    def load_model(self) -> None:
+        return None
+
+    def run_inference(
+        self, batch: Sequence[Statement], model: None, inference_args: Mapping[str, Any] | None = None
+    ) -> Iterable[ClassifiedStatement]:
+        for statement in batch:
+            text = statement.text.lower()
+            label = "irrelevant" if "trade" in text else "conditional" if "but" in text else "oppose" if "reject" in text else "support"
+            scores = {name: 0.0 for name in ("irrelevant", "support", "conditional", "oppose", "neutral")}
+            scores[label] = 1.0
+            yield ClassifiedStatement(statement, StanceScores(scores), "fake", "0")
+
+
+def article_record(offset: int, text: str) -> SourceRecord:
+    document = {"id": f"a{offset}", "url": "u", "title": "t", "text": text, "source": "s", "published_at": "2025-01-01T00:00:00Z"}
+    return SourceRecord(json.dumps(document).encode(), "articles", 0, offset)
+
+
+def test_emits_one_alert_per_relevant_statement_and_dead_letters_bad_input():
+    """Relevant candidate sentences become alerts, irrelevant ones do not, bad input is dead-lettered."""
+    records = [
+        article_record(0, "We accept the truce, but only if shelling stops. Markets rose."),
+        article_record(1, "The rebels reject the ceasefire. A trade truce was signed."),
+        article_record(2, "Artillery fire continued all night."),
+        SourceRecord(b"[]", "articles", 0, 3),
+    ]
+    with TestPipeline() as pipeline:
+        detected = (
+            pipeline
+            | beam.Create(records)
+            | DetectCeasefireStatements(KeywordModelHandler(), max_article_bytes=10_000, clock=lambda: FIXED_NOW)
+        )
+        summaries = detected["alerts"] | "Summarise" >> beam.Map(
+            lambda message: (message[0], json.loads(message[1])["stance"]["label"], json.loads(message[1])["statement"]["text"])
+        )
+        assert_that(
+            summaries,
+            equal_to([
+                (b"a0", "conditional", "We accept the truce, but only if shelling stops."),
+                (b"a1", "oppose", "The rebels reject the ceasefire."),
+            ]),
+            label="alerts",
+        )
+        reasons = detected["dead_letters"] | "Reasons" >> beam.Map(lambda message: json.loads(message[1])["reason"])
+        assert_that(reasons, equal_to(["not_an_object"]), label="dead_letters")

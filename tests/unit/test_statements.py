@@ -1,0 +1,76 @@
+"""FindStatements: sentence splitting, the ceasefire lexicon and candidate statements."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ceasefire_watch.records import Article
+from transforms.statements import ceasefire_terms, find_statements, split_sentences
+
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed-article.txt"
+KEY_SENTENCE_START = "“We agree with the proposal for a ceasefire to cease hostilities"
+
+
+def article(text: str) -> Article:
+    return Article("a", "u", "t", text, "s", datetime(2025, 1, 1, tzinfo=UTC), "en")
+
+
+class TestSplitSentences:
+    def test_offsets_point_back_into_the_text(self):
+        """Each sentence's offsets slice exactly its text out of the article."""
+        text = "First one. Second one!\nThird? Yes."
+        for sentence in split_sentences(text):
+            assert text[sentence.start : sentence.end] == sentence.text
+        assert [s.text for s in split_sentences(text)] == ["First one.", "Second one!", "Third?", "Yes."]
+
+    def test_does_not_split_after_abbreviations_or_initials(self):
+        """Titles and initialisms such as U.S. and Gen. do not end a sentence."""
+        text = "Talks with U.S. President Trump went on. Gen. Smith said the truce held."
+        assert [s.text for s in split_sentences(text)] == [
+            "Talks with U.S. President Trump went on.",
+            "Gen. Smith said the truce held.",
+        ]
+
+    def test_keeps_closing_quotes_with_their_sentence(self):
+        """A closing quotation mark stays with the sentence it ends."""
+        text = "“We agree,” he said. “But not now.” She left."
+        assert [s.text for s in split_sentences(text)] == ["“We agree,” he said.", "“But not now.”", "She left."]
+
+
+class TestCeasefireTerms:
+    @pytest.mark.parametrize(
+        ("sentence", "term"),
+        [
+            ("The cease-fire began at dawn.", "cease-fire"),
+            ("A truce was agreed.", "truce"),
+            ("They signed an armistice.", "armistice"),
+            ("A cessation of hostilities took effect.", "cessation of hostilities"),
+            ("They called for a halt to the fighting.", "halt to the fighting"),
+            ("A humanitarian pause was announced.", "humanitarian pause"),
+            ("Rebels agreed to lay down their arms.", "lay down their arms"),
+            ("Leaders vowed to silence the guns.", "silence the guns"),
+        ],
+    )
+    def test_finds_each_family_of_terms(self, sentence, term):
+        """Each wording of the lexicon is found, lower-cased."""
+        assert term in ceasefire_terms(sentence)
+
+    def test_ignores_sentences_without_ceasefire_wording(self):
+        """War news without any halt to fighting is not a candidate."""
+        assert ceasefire_terms("Artillery pounded the city for a third day.") == ()
+
+
+class TestFindStatements:
+    def test_finds_the_reference_articles_key_sentence_with_context(self):
+        """The seed article's conditional sentence is a candidate, with its neighbours and exact offsets."""
+        text = SEED.read_text("utf-8")
+        statements = list(find_statements(article(text)))
+        key = next(s for s in statements if s.text.startswith(KEY_SENTENCE_START))
+        assert text[key.start : key.end] == key.text
+        assert key.text.endswith("he said.")
+        assert "cease hostilities" in key.matched_terms
+        assert key.context_before.startswith("Speaking at a press conference")
+        assert key.context_after.startswith("Putin also referenced")

@@ -1,0 +1,1 @@
+"""Composite PTransforms of the ceasefire-watch pipeline, one module per stage."""

@@ -1,0 +1,134 @@
+"""BuildAlerts and BuildDeadLetters: turn results into the JSON documents of the published schemas.
+
+Alert ids are deterministic so that a replay after a crash produces the same ids, and a
+subscriber can drop repeats.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import apache_beam as beam
+
+from ceasefire_watch import metrics
+from ceasefire_watch.records import ClassifiedStatement, DeadLetter
+
+KeyedMessage = tuple[bytes, bytes]
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _isoformat(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def alert_id(article_id: str, start: int, end: int, model_version: str) -> str:
+    """Same article, same span, same model: same id, however often the article is processed."""
+    material = json.dumps([article_id, start, end, model_version]).encode("utf-8")
+    return hashlib.sha256(material).hexdigest()[:32]
+
+
+def build_alert(classified: ClassifiedStatement, detected_at: datetime) -> dict[str, Any]:
+    """The alert document for one relevant statement (see alert.schema.json)."""
+    statement = classified.statement
+    article = statement.article
+    return {
+        "schema_version": 1,
+        "alert_id": alert_id(article.id, statement.start, statement.end, classified.model_version),
+        "type": "statement",
+        "article": {
+            "id": article.id,
+            "url": article.url,
+            "title": article.title,
+            "source": article.source,
+            "language": article.language,
+        },
+        "statement": {
+            "text": statement.text,
+            "start": statement.start,
+            "end": statement.end,
+            "sentence_index": statement.sentence_index,
+            "context_before": statement.context_before,
+            "context_after": statement.context_after,
+            "matched_terms": list(statement.matched_terms),
+        },
+        "speaker": statement.speaker,
+        "stance": {"label": classified.prediction.stance, "scores": classified.prediction.scores},
+        "model": {"name": classified.model_name, "version": classified.model_version},
+        "published_at": _isoformat(article.published_at),
+        "detected_at": _isoformat(detected_at),
+    }
+
+
+def build_dead_letter(dead_letter: DeadLetter, failed_at: datetime) -> dict[str, Any]:
+    """The dead-letter document (see dead-letter.schema.json); the original bytes travel intact."""
+    record = dead_letter.record
+    return {
+        "reason": dead_letter.reason,
+        "detail": dead_letter.detail,
+        "source": {
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+            "timestamp_ms": record.timestamp_ms,
+            "key_base64": base64.b64encode(record.key).decode("ascii") if record.key is not None else None,
+        },
+        "payload_base64": base64.b64encode(record.payload).decode("ascii"),
+        "failed_at": _isoformat(failed_at),
+    }
+
+
+def encode(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class _AlertFn(beam.DoFn):  # type: ignore[misc]
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def process(self, classified: ClassifiedStatement) -> Iterator[KeyedMessage]:
+        detected_at = self._clock()
+        alert = build_alert(classified, detected_at)
+        article = classified.statement.article
+        metrics.ALERTS.labels(stance=alert["stance"]["label"]).inc()
+        metrics.END_TO_END_LATENCY.labels(reference="published").observe(
+            (detected_at - article.published_at).total_seconds()
+        )
+        if article.ingested_at is not None:
+            metrics.END_TO_END_LATENCY.labels(reference="ingested").observe(
+                (detected_at - article.ingested_at).total_seconds()
+            )
+        yield article.id.encode("utf-8"), encode(alert)
+
+
+class BuildAlerts(beam.PTransform):  # type: ignore[misc]
+    """ClassifiedStatements in; (key, JSON) messages keyed by article id out, so an article's alerts share a partition."""
+
+    def __init__(self, clock: Clock = utc_now) -> None:
+        super().__init__()
+        self._clock = clock
+
+    def expand(self, classified: beam.PCollection) -> beam.PCollection:
+        return classified | "ToAlertJson" >> beam.ParDo(_AlertFn(self._clock))
+
+
+class BuildDeadLetters(beam.PTransform):  # type: ignore[misc]
+    """DeadLetters in; (key, JSON) messages keyed like the original message out."""
+
+    def __init__(self, clock: Clock = utc_now) -> None:
+        super().__init__()
+        self._clock = clock
+
+    def expand(self, dead_letters: beam.PCollection) -> beam.PCollection:
+        clock = self._clock
+        return dead_letters | "ToDeadLetterJson" >> beam.Map(
+            lambda dead: (dead.record.key or b"", encode(build_dead_letter(dead, clock())))
+        )

@@ -1,0 +1,40 @@
+"""DetectCeasefireStatements: the analysis shared by the streaming job and the batch backfill."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.ml.inference.base import ModelHandler
+
+from ceasefire_watch.records import ClassifiedStatement, Statement
+from transforms.alerts import BuildAlerts, BuildDeadLetters, Clock, utc_now
+from transforms.parse import ARTICLES, DEAD_LETTERS, ParseArticles
+from transforms.stance import ClassifyStance
+from transforms.statements import FindStatements
+
+
+class DetectCeasefireStatements(beam.PTransform):  # type: ignore[misc]
+    """SourceRecords in; ``{"alerts": ..., "dead_letters": ...}`` of (key, JSON) messages out."""
+
+    def __init__(
+        self,
+        model_handler: ModelHandler[Statement, ClassifiedStatement, Any],
+        max_article_bytes: int,
+        clock: Clock = utc_now,
+    ) -> None:
+        super().__init__()
+        self._model_handler = model_handler
+        self._max_article_bytes = max_article_bytes
+        self._clock = clock
+
+    def expand(self, records: beam.PCollection) -> dict[str, beam.PCollection]:
+        parsed = records | "ParseArticles" >> ParseArticles(self._max_article_bytes)
+        alerts = (
+            parsed[ARTICLES]
+            | "FindStatements" >> FindStatements()
+            | "ClassifyStance" >> ClassifyStance(self._model_handler)
+            | "BuildAlerts" >> BuildAlerts(self._clock)
+        )
+        dead_letters = parsed[DEAD_LETTERS] | "BuildDeadLetters" >> BuildDeadLetters(self._clock)
+        return {"alerts": alerts, "dead_letters": dead_letters}

@@ -1,0 +1,259 @@
+"""Kafka at the edges: ReadFromKafkaTopic (an unbounded splittable DoFn) and WriteToKafkaTopic.
+
+Delivery is at-least-once. The reader commits a partition's offset to the consumer group
+only in a bundle finaliser, which the runner calls after the whole fused bundle, the Kafka
+writes in WriteToKafkaTopic's finish_bundle included, has completed. A crash before that
+replays the messages, and the deterministic alert ids make the repeats recognisable.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
+from apache_beam.io.watermark_estimators import MonotonicWatermarkEstimator
+from apache_beam.transforms.core import RestrictionProvider
+from apache_beam.transforms.window import TimestampedValue
+from apache_beam.utils.timestamp import Duration
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+from tenacity import retry, retry_if_result, stop_after_delay, wait_fixed
+
+from ceasefire_watch import metrics
+from ceasefire_watch.config import KafkaSettings, OffsetReset
+from ceasefire_watch.records import SourceRecord
+
+UNBOUNDED_END = 2**63 - 1
+_POLL_TIMEOUT_MS = 200
+_IDLE_RESUME_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class ReaderSettings:
+    """What every reader DoFn needs; small and picklable."""
+
+    kafka: KafkaSettings
+    group_id: str
+    offset_reset: OffsetReset
+    max_records_per_poll: int = 500
+    max_message_bytes: int = 16 * 1024 * 1024
+
+    def new_consumer(self) -> KafkaConsumer:
+        return KafkaConsumer(
+            **self.kafka.client_config(),
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset=self.offset_reset,
+            fetch_max_wait_ms=100,
+            max_partition_fetch_bytes=self.max_message_bytes,
+        )
+
+
+@retry(retry=retry_if_result(lambda partitions: not partitions), wait=wait_fixed(0.5), stop=stop_after_delay(60))
+def _wait_for_partitions(consumer: KafkaConsumer, topic: str) -> set[int] | None:
+    partitions: set[int] | None = consumer.partitions_for_topic(topic)
+    return partitions
+
+
+class _ListPartitionsFn(beam.DoFn):  # type: ignore[misc]
+    """One element per partition of the topic; waits up to a minute for the topic to exist."""
+
+    def __init__(self, settings: ReaderSettings) -> None:
+        self._settings = settings
+
+    def process(self, topic: str) -> Iterator[tuple[str, int]]:
+        consumer = self._settings.new_consumer()
+        try:
+            partitions = _wait_for_partitions(consumer, topic) or set()
+        finally:
+            consumer.close()
+        for partition in sorted(partitions):
+            yield topic, partition
+
+
+class _PartitionReader:
+    """One consumer assigned to one partition, guarded because finalisers run on other threads."""
+
+    def __init__(self, settings: ReaderSettings, topic_partition: TopicPartition) -> None:
+        self.lock = threading.Lock()
+        self.topic_partition = topic_partition
+        self.consumer = settings.new_consumer()
+        self.consumer.assign([topic_partition])
+        self.next_offset: int | None = None
+        self.committed_offset = -1
+
+    def poll_from(self, offset: int, max_records: int) -> list[Any]:
+        with self.lock:
+            if self.next_offset != offset:
+                self.consumer.seek(self.topic_partition, offset)
+            batches = self.consumer.poll(timeout_ms=_POLL_TIMEOUT_MS, max_records=max_records)
+            records: list[Any] = batches.get(self.topic_partition, [])
+            self.next_offset = records[-1].offset + 1 if records else offset
+            highwater = self.consumer.highwater(self.topic_partition)
+        if highwater is not None:
+            metrics.CONSUMER_LAG.labels(
+                topic=self.topic_partition.topic, partition=str(self.topic_partition.partition)
+            ).set(max(0, highwater - self.next_offset))
+        return records
+
+    def commit(self, next_offset: int) -> None:
+        """Commit once the bundle is durable; never move the group's offset backwards."""
+        with self.lock:
+            if next_offset <= self.committed_offset:
+                return
+            self.consumer.commit({self.topic_partition: OffsetAndMetadata(next_offset, "", -1)})
+            self.committed_offset = next_offset
+
+    def close(self) -> None:
+        with self.lock:
+            self.consumer.close()
+
+
+class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
+    """Streams one partition from its restriction's start, yielding SourceRecords at Kafka time.
+
+    It is its own restriction provider: a partition's restriction starts at the group's
+    committed offset and never ends.
+    """
+
+    def __init__(self, settings: ReaderSettings) -> None:
+        self._settings = settings
+        self._readers: dict[TopicPartition, _PartitionReader] = {}
+
+    def setup(self) -> None:
+        self._readers = {}
+
+    def initial_restriction(self, element: tuple[str, int]) -> OffsetRange:
+        topic_partition = TopicPartition(*element)
+        consumer = self._settings.new_consumer()
+        try:
+            committed = consumer.committed(topic_partition)
+            if committed is None:
+                if self._settings.offset_reset == "earliest":
+                    committed = consumer.beginning_offsets([topic_partition])[topic_partition]
+                else:
+                    committed = consumer.end_offsets([topic_partition])[topic_partition]
+        finally:
+            consumer.close()
+        return OffsetRange(committed, UNBOUNDED_END)
+
+    def create_tracker(self, restriction: OffsetRange) -> OffsetRestrictionTracker:
+        return OffsetRestrictionTracker(restriction)
+
+    def restriction_size(self, element: tuple[str, int], restriction: OffsetRange) -> int:
+        return 1
+
+    @beam.DoFn.unbounded_per_element()  # type: ignore[untyped-decorator]
+    def process(
+        self,
+        element: tuple[str, int],
+        tracker: OffsetRestrictionTracker = beam.DoFn.RestrictionParam(),
+        watermark: MonotonicWatermarkEstimator = beam.DoFn.WatermarkEstimatorParam(
+            MonotonicWatermarkEstimator.default_provider()
+        ),
+        bundle_finalizer: Any = beam.DoFn.BundleFinalizerParam,
+    ) -> Iterator[Any]:
+        topic_partition = TopicPartition(*element)
+        reader = self._readers.get(topic_partition)
+        if reader is None:
+            reader = self._readers[topic_partition] = _PartitionReader(self._settings, topic_partition)
+        position = tracker.current_restriction().start
+        records = reader.poll_from(position, self._settings.max_records_per_poll)
+        claimed_until: int | None = None
+        for record in records:
+            if not tracker.try_claim(record.offset):
+                break
+            claimed_until = record.offset + 1
+            source = SourceRecord(
+                payload=record.value or b"",
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                timestamp_ms=record.timestamp if record.timestamp and record.timestamp > 0 else None,
+                key=record.key,
+            )
+            yield TimestampedValue(source, (record.timestamp or 0) / 1000)
+        if claimed_until is not None:
+            commit_to = claimed_until
+            bundle_finalizer.register(lambda: reader.commit(commit_to))
+            yield beam.DoFn.ProcessContinuation.resume()  # type: ignore[attr-defined]
+            return
+        yield beam.DoFn.ProcessContinuation.resume(Duration.of(_IDLE_RESUME_SECONDS))  # type: ignore[attr-defined]
+
+    def teardown(self) -> None:
+        for reader in self._readers.values():
+            reader.close()
+
+
+class ReadFromKafkaTopic(beam.PTransform):  # type: ignore[misc]
+    """An unbounded PCollection of SourceRecords from every partition of one topic."""
+
+    def __init__(self, topic: str, settings: ReaderSettings) -> None:
+        super().__init__()
+        self._topic = topic
+        self._settings = settings
+
+    def expand(self, begin: beam.pvalue.PBegin) -> beam.PCollection:
+        reader = _ReadPartitionFn(self._settings)
+        return (
+            begin
+            | "Topic" >> beam.Create([self._topic])
+            | "ListPartitions" >> beam.ParDo(_ListPartitionsFn(self._settings))
+            | "ReadPartitions"
+            >> beam.ParDo(reader).with_input_types(tuple[str, int]).with_output_types(SourceRecord)
+        )
+
+
+class _ProduceFn(beam.DoFn):  # type: ignore[misc]
+    """Sends each (key, value) and waits for every acknowledgement before the bundle ends.
+
+    A failed send fails the bundle, so the runner retries it and the reader does not commit.
+    """
+
+    def __init__(self, kafka: KafkaSettings, topic: str, max_message_bytes: int) -> None:
+        self._kafka = kafka
+        self._topic = topic
+        self._max_message_bytes = max_message_bytes
+        self._pending: list[Any] = []
+
+    def setup(self) -> None:
+        self._producer = KafkaProducer(
+            **self._kafka.client_config(),
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
+            max_request_size=self._max_message_bytes,
+        )
+
+    def start_bundle(self) -> None:
+        self._pending = []
+
+    def process(self, message: tuple[bytes, bytes]) -> None:
+        key, value = message
+        self._pending.append(self._producer.send(self._topic, key=key, value=value))
+
+    def finish_bundle(self) -> None:
+        self._producer.flush()
+        for future in self._pending:
+            future.get(timeout=30)
+        self._pending = []
+
+    def teardown(self) -> None:
+        self._producer.close()
+
+
+class WriteToKafkaTopic(beam.PTransform):  # type: ignore[misc]
+    """Writes (key, value) byte pairs with acks=all and an idempotent producer."""
+
+    def __init__(self, topic: str, kafka: KafkaSettings, max_message_bytes: int = 32 * 1024 * 1024) -> None:
+        super().__init__()
+        self._topic = topic
+        self._kafka = kafka
+        self._max_message_bytes = max_message_bytes
+
+    def expand(self, messages: beam.PCollection) -> beam.pvalue.PDone:
+        return messages | "Produce" >> beam.ParDo(_ProduceFn(self._kafka, self._topic, self._max_message_bytes))
