@@ -197,6 +197,59 @@ def demo(
         sys.exit(1)
 
 
+@app.command()
+def classify(
+    input: Annotated[Path, typer.Option("--input", exists=True, dir_okay=False, help='Lines of {"id", "text"}; other fields are ignored.')],
+    output: Annotated[Path, typer.Option("--output", help='Lines of {"id", "relevant", "stance", "scores"}.')],
+    model_dir: ModelDir = DEFAULT_MODEL_DIR,
+    batch_size: Annotated[int, typer.Option(help="Sentences per model call.")] = 32,
+) -> None:
+    """Classify statements from a JSONL file with the stance model."""
+    from ceasefire_watch.model.artifact import OnnxStanceClassifier
+
+    classifier = OnnxStanceClassifier(model_dir)
+    rows = [json.loads(line) for line in input.read_text("utf-8").splitlines() if line.strip()]
+    with output.open("w", encoding="utf-8") as out:
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
+            for row, scores in zip(batch, classifier.classify([r["text"] for r in batch]), strict=True):
+                prediction = {"id": row["id"], "relevant": scores.relevant, "stance": scores.stance, "scores": scores.scores}
+                out.write(json.dumps(prediction, ensure_ascii=False) + "\n")
+    typer.echo(f"classified {len(rows)} statements into {output}")
+
+
+@app.command()
+def evaluate(
+    model_dir: ModelDir = DEFAULT_MODEL_DIR,
+    split: Annotated[str, typer.Option(help="train, dev or test.")] = "test",
+    output: Annotated[Path, typer.Option(help="Where to write the JSON report.")] = REPO_ROOT / "build" / "evaluation.json",
+    fp32_dir: Annotated[Path, typer.Option(help="The fp32 torch model from `train`, compared when torch is installed.")] = REPO_ROOT / "build" / "stance-fp32",
+) -> None:
+    """Score the model and the baselines on a split of the corpus held out by conflict."""
+    from ceasefire_watch.model.report import evaluate as run_evaluation
+    from ceasefire_watch.model.report import render
+
+    report = run_evaluation(model_dir, split, fp32_dir)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+    typer.echo(render(report))
+    typer.echo(f"\nreport written to {output}")
+
+
+@app.command()
+def train(
+    epochs: Annotated[int, typer.Option(help="Passes over the training split.")] = 6,
+    seed: Annotated[int, typer.Option(help="Seed for initialisation and shuffling.")] = 13,
+    output_dir: Annotated[Path, typer.Option(help="Where the int8 ONNX model and tokenizer go.")] = DEFAULT_MODEL_DIR,
+) -> None:
+    """Fine-tune the stance model on the corpus (needs the train extra: torch)."""
+    from ceasefire_watch.model.train import TrainingConfig
+    from ceasefire_watch.model.train import train as run_training
+
+    summary = run_training(TrainingConfig(output_dir=output_dir, epochs=epochs, seed=seed))
+    typer.echo(json.dumps(summary, indent=2))
+
+
 def main() -> None:
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
     app()
