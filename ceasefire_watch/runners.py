@@ -36,31 +36,47 @@ def new_pipeline(runner: RunnerName, *, streaming: bool, beam_args: Sequence[str
 
 @dataclass
 class RunningPipeline:
-    """A started pipeline; the FnApiRunner blocks in run(), so it gets a thread of its own."""
+    """A started pipeline, followed from a background thread.
+
+    Portable runners (Prism, Flink) must be submitted from the main thread, because the job
+    server installs a signal handler, and return at once. The FnApiRunner blocks in run()
+    for as long as a streaming job lives, so it runs entirely in the thread.
+    """
 
     pipeline: beam.Pipeline
     result: PipelineResult | None = None
     error: BaseException | None = None
+    _cancelled: bool = field(default=False, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
 
     def start(self) -> RunningPipeline:
-        self._thread = threading.Thread(target=self._run, name="beam-pipeline", daemon=True)
+        blocks_in_run = isinstance(self.pipeline.runner, FnApiRunner)
+        if not blocks_in_run:
+            self.result = self.pipeline.run()
+        self._thread = threading.Thread(target=self._follow, args=(blocks_in_run,), name="beam-pipeline", daemon=True)
         self._thread.start()
         return self
 
-    def _run(self) -> None:
+    def _follow(self, run_here: bool) -> None:
         try:
-            self.result = self.pipeline.run()
-            self.result.wait_until_finish()
+            if run_here:
+                self.result = self.pipeline.run()
+            if self.result is not None:
+                self.result.wait_until_finish()
         except BaseException as error:  # handed to the caller through `error`
-            self.error = error
+            if not self._cancelled:
+                self.error = error
 
     def is_alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def cancel(self) -> None:
-        if self.result is not None:
+    def cancel(self, wait_seconds: float = 30) -> None:
+        """Ask the runner to stop, and wait a while for it so its clients close before the broker."""
+        if self.result is not None and self.is_alive():
+            self._cancelled = True
             try:
                 self.result.cancel()
             except NotImplementedError:
-                pass
+                return
+        if self._thread is not None:
+            self._thread.join(wait_seconds)

@@ -16,9 +16,9 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
 from apache_beam.io.watermark_estimators import MonotonicWatermarkEstimator
-from apache_beam.transforms.core import RestrictionProvider
+from apache_beam.transforms.core import RestrictionProvider, WatermarkEstimatorProvider
 from apache_beam.transforms.window import TimestampedValue
-from apache_beam.utils.timestamp import Duration
+from apache_beam.utils.timestamp import MIN_TIMESTAMP, Duration, Timestamp
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 from tenacity import retry, retry_if_result, stop_after_delay, wait_fixed
@@ -113,6 +113,29 @@ class _PartitionReader:
             self.consumer.close()
 
 
+class _CheckpointOnlyTracker(OffsetRestrictionTracker):  # type: ignore[misc]
+    """Refuses fractional splits: a partition is read in order by one reader, and a split at
+    half of an unbounded range would point at offsets that do not exist. Checkpoints
+    (fraction 0), which is how the reader yields between polls, are allowed.
+    """
+
+    def try_split(self, fraction_of_remainder: float) -> tuple[OffsetRange, OffsetRange] | None:
+        if fraction_of_remainder > 0:
+            return None
+        split: tuple[OffsetRange, OffsetRange] | None = super().try_split(0)
+        return split
+
+
+class _KafkaTimeWatermark(WatermarkEstimatorProvider):  # type: ignore[misc]
+    """The watermark follows Kafka record timestamps upwards, starting from the beginning of time."""
+
+    def initial_estimator_state(self, element: tuple[str, int], restriction: OffsetRange) -> Timestamp:
+        return MIN_TIMESTAMP
+
+    def create_watermark_estimator(self, state: Timestamp) -> MonotonicWatermarkEstimator:
+        return MonotonicWatermarkEstimator(state)
+
+
 class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
     """Streams one partition from its restriction's start, yielding SourceRecords at Kafka time.
 
@@ -142,7 +165,10 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
         return OffsetRange(committed, UNBOUNDED_END)
 
     def create_tracker(self, restriction: OffsetRange) -> OffsetRestrictionTracker:
-        return OffsetRestrictionTracker(restriction)
+        return _CheckpointOnlyTracker(restriction)
+
+    def split(self, element: tuple[str, int], restriction: OffsetRange) -> Iterator[OffsetRange]:
+        yield restriction
 
     def restriction_size(self, element: tuple[str, int], restriction: OffsetRange) -> int:
         return 1
@@ -151,11 +177,9 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
     def process(
         self,
         element: tuple[str, int],
+        bundle_finalizer: Any = beam.DoFn.BundleFinalizerParam,  # Beam passes it positionally: keep it first.
         tracker: OffsetRestrictionTracker = beam.DoFn.RestrictionParam(),
-        watermark: MonotonicWatermarkEstimator = beam.DoFn.WatermarkEstimatorParam(
-            MonotonicWatermarkEstimator.default_provider()
-        ),
-        bundle_finalizer: Any = beam.DoFn.BundleFinalizerParam,
+        watermark: MonotonicWatermarkEstimator = beam.DoFn.WatermarkEstimatorParam(_KafkaTimeWatermark()),
     ) -> Iterator[Any]:
         topic_partition = TopicPartition(*element)
         reader = self._readers.get(topic_partition)
@@ -165,6 +189,8 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
         records = reader.poll_from(position, self._settings.max_records_per_poll)
         claimed_until: int | None = None
         for record in records:
+            if record.offset < position:
+                continue
             if not tracker.try_claim(record.offset):
                 break
             claimed_until = record.offset + 1
@@ -177,12 +203,11 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
                 key=record.key,
             )
             yield TimestampedValue(source, (record.timestamp or 0) / 1000)
-        if claimed_until is not None:
-            commit_to = claimed_until
-            bundle_finalizer.register(lambda: reader.commit(commit_to))
-            yield beam.DoFn.ProcessContinuation.resume()  # type: ignore[attr-defined]
-            return
-        yield beam.DoFn.ProcessContinuation.resume(Duration.of(_IDLE_RESUME_SECONDS))  # type: ignore[attr-defined]
+        # Register a commit on every bundle, idle ones included: Prism finalises every bundle of
+        # this stage, and the SDK logs an error for a bundle that registered nothing.
+        commit_to = claimed_until if claimed_until is not None else position
+        bundle_finalizer.register(lambda: reader.commit(commit_to))
+        tracker.defer_remainder(Duration.of(0 if claimed_until is not None else _IDLE_RESUME_SECONDS))
 
     def teardown(self) -> None:
         for reader in self._readers.values():
