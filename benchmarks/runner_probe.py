@@ -193,9 +193,10 @@ class TickSourceFn(beam.DoFn):
 class WriterFn(beam.DoFn):
     """Stands in for the alert writer: logs every element with its latency."""
 
-    def __init__(self, log_path: str, finish_sleep_s: float) -> None:
+    def __init__(self, log_path: str, finish_sleep_s: float, fail_at_offset: int) -> None:
         self._log_path = log_path
         self._finish_sleep_s = finish_sleep_s
+        self._fail_at_offset = fail_at_offset
 
     def setup(self) -> None:
         self._log = _event_log(self._log_path)
@@ -207,6 +208,9 @@ class WriterFn(beam.DoFn):
 
     def process(self, tick: Tick) -> Iterator[Tick]:
         offset, emitted, sdf_bundle = tick
+        if offset == self._fail_at_offset:
+            self._log.write("writer_raise", off=offset, sdf_bundle=sdf_bundle)
+            raise RuntimeError(f"injected writer failure at offset {offset}")
         now = time.time()
         self._count += 1
         self._sdf_bundles.add(sdf_bundle)
@@ -325,7 +329,9 @@ def build_pipeline(p: beam.Pipeline, args: argparse.Namespace, log_path: str) ->
     ticks = p | "Impulse" >> _Create([stop_at]) | "TickSource" >> _ParDo(source)
     if args.reshuffle_before_writer:  # fusion break: the writer runs in another stage
         ticks = ticks | "Reshuffle" >> _Reshuffle()
-    written = ticks | "Writer" >> _ParDo(WriterFn(log_path, args.writer_finish_sleep_s))
+    written = ticks | "Writer" >> _ParDo(
+        WriterFn(log_path, args.writer_finish_sleep_s, args.writer_fail_at_offset)
+    )
     if not args.no_gbk:
         _ = (
             written
@@ -520,11 +526,11 @@ def _resolve_prism(location: str | None) -> str:
     if location:
         return location
     try:
-        from ceasefire_watch.local.prism import ensure_prism
+        from ceasefire_watch.local.prism import ensure_prism_launcher
     except ImportError:  # run as a plain script from the repo root
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-        from ceasefire_watch.local.prism import ensure_prism
-    return str(ensure_prism())
+        from ceasefire_watch.local.prism import ensure_prism_launcher
+    return str(ensure_prism_launcher())
 
 
 def _options(args: argparse.Namespace) -> PipelineOptions:
@@ -555,10 +561,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--process-budget-s",
         type=float,
         default=1.0,
-        help="seconds one process() call runs before resume(); <0 = never defer",
+        help="seconds one process() call runs before defer_remainder(); <0 = never defer",
     )
     ap.add_argument("--resume-delay-s", type=float, default=0.0)
     ap.add_argument("--writer-finish-sleep-s", type=float, default=0.0)
+    ap.add_argument(
+        "--writer-fail-at-offset",
+        type=int,
+        default=-1,
+        help="the writer raises on this offset (every time it sees it): tests finalize-on-failure",
+    )
     ap.add_argument(
         "--reshuffle-before-writer",
         action="store_true",
@@ -566,10 +578,44 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--no-gbk", action="store_true")
     ap.add_argument("--no-state", action="store_true")
-    ap.add_argument("--prism-location", default=None, help="default: ensure_prism()")
+    ap.add_argument("--prism-location", default=None, help="default: ensure_prism_launcher()")
     ap.add_argument("--prism-log-level", default="warn", choices=["debug", "info", "warn", "error"])
     ap.add_argument("--out-dir", type=Path, default=None, help="default: a new /tmp dir")
     return ap.parse_args(argv)
+
+
+def _run(
+    args: argparse.Namespace, options: PipelineOptions, log: EventLog, log_path: str, t_run: float
+) -> str:
+    """Run the pipeline as --stop says; return its final state."""
+    if args.runner == "fnapi":
+        from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
+
+        if args.stop == "cancel":
+            _LOG.warning("FnApiRunner.run() blocks; cancel is impossible, draining instead")
+            args.stop = "drain"
+        p = beam.Pipeline(runner=FnApiRunner(), options=options)
+        build_pipeline(p, args, log_path)
+        result: PipelineResult = p.run()  # blocks until the pipeline is done
+        return str(result.state)
+    p = beam.Pipeline(options=options)
+    build_pipeline(p, args, log_path)
+    result = p.run()
+    _LOG.info("submitted in %.1f s, state=%s", time.time() - t_run, result.state)
+    if args.stop == "cancel":
+        time.sleep(args.duration)
+        t_cancel = time.time()
+        result.cancel()  # type: ignore[no-untyped-call]
+        try:
+            state = result.wait_until_finish(duration=60_000)  # type: ignore[no-untyped-call]
+        except RuntimeError as exc:  # Prism: "Pipeline job-001 failed in state CANCELLED"
+            _LOG.info("wait_until_finish after cancel raised: %s", exc)
+            state = result.state
+        log.write("cancelled", took=time.time() - t_cancel, state=str(state))
+        _LOG.info("cancel took %.2f s -> %s", time.time() - t_cancel, state)
+    else:
+        state = result.wait_until_finish()  # type: ignore[no-untyped-call]
+    return str(state)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -592,36 +638,11 @@ def main(argv: list[str] | None = None) -> int:
 
     t_run = time.time()
     log.write("run", runner=args.runner)
-    final_state = "?"
-    if args.runner == "fnapi":
-        from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
-
-        if args.stop == "cancel":
-            _LOG.warning("FnApiRunner.run() blocks; cancel is impossible, draining instead")
-            args.stop = "drain"
-        p = beam.Pipeline(runner=FnApiRunner(), options=options)
-        build_pipeline(p, args, log_path)
-        result: PipelineResult = p.run()  # blocks until the pipeline is done
-        final_state = str(result.state)
-    else:
-        p = beam.Pipeline(options=options)
-        build_pipeline(p, args, log_path)
-        result = p.run()
-        _LOG.info("submitted in %.1f s, state=%s", time.time() - t_run, result.state)
-        if args.stop == "cancel":
-            time.sleep(args.duration)
-            t_cancel = time.time()
-            result.cancel()  # type: ignore[no-untyped-call]
-            try:
-                state = result.wait_until_finish(duration=60_000)  # type: ignore[no-untyped-call]
-            except RuntimeError as exc:  # Prism: "Pipeline job-001 failed in state CANCELLED"
-                _LOG.info("wait_until_finish after cancel raised: %s", exc)
-                state = result.state
-            log.write("cancelled", took=time.time() - t_cancel, state=str(state))
-            _LOG.info("cancel took %.2f s -> %s", time.time() - t_cancel, state)
-        else:
-            state = result.wait_until_finish()  # type: ignore[no-untyped-call]
-        final_state = str(state)
+    try:
+        final_state = _run(args, options, log, log_path, t_run)
+    except Exception as exc:  # a failed pipeline: still analyse what happened
+        _LOG.error("pipeline failed: %s", str(exc).splitlines()[0] if str(exc) else repr(exc))
+        final_state = f"FAILED: {type(exc).__name__}"
     t_end = time.time()
     log.write("end", state=final_state)
     sampler.stop()

@@ -63,13 +63,19 @@ class OnnxStanceClassifier:
         self._input_names = {node.name for node in self._session.get_inputs()}
 
     def classify(self, texts: list[str]) -> list[StanceScores]:
-        encoded = self._tokenizer(
-            texts, padding=True, truncation=True, max_length=self.metadata.max_length, return_tensors="np"
-        )
+        """Score each text on its own.
+
+        Dynamic int8 quantisation picks activation scales per call, so a sentence scored inside
+        a batch would get slightly different probabilities depending on its neighbours and their
+        padding. One call per sentence makes a replayed article get exactly the same alerts.
+        """
+        return [self._classify_one(text) for text in texts]
+
+    def _classify_one(self, text: str) -> StanceScores:
+        encoded = self._tokenizer([text], truncation=True, max_length=self.metadata.max_length, return_tensors="np")
         feeds = {name: np.asarray(value, dtype=np.int64) for name, value in encoded.items() if name in self._input_names}
         (logits,) = self._session.run(["logits"], feeds)
-        probabilities = softmax(np.asarray(logits, dtype=np.float64))
-        return [
-            StanceScores({label: round(float(p), 6) for label, p in zip(self.metadata.labels, row, strict=True)})
-            for row in probabilities
-        ]
+        probabilities = softmax(np.asarray(logits, dtype=np.float64))[0]
+        return StanceScores(
+            {label: round(float(p), 6) for label, p in zip(self.metadata.labels, probabilities, strict=True)}
+        )
