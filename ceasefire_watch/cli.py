@@ -24,12 +24,25 @@ log = structlog.get_logger("ceasefire_watch")
 SAMPLES_DIR = REPO_ROOT / "data" / "samples"
 _DEFAULTS = PipelineSettings()
 
-Brokers = Annotated[str, typer.Option(envvar="CEASEFIRE_BROKERS", help="Kafka bootstrap servers, host:port[,host:port].")]
-ArticlesTopic = Annotated[str, typer.Option(envvar="CEASEFIRE_ARTICLES_TOPIC", help="Topic articles arrive on.")]
-AlertsTopic = Annotated[str, typer.Option(envvar="CEASEFIRE_ALERTS_TOPIC", help="Topic alerts are written to.")]
-DeadLetterTopic = Annotated[str, typer.Option(envvar="CEASEFIRE_DEAD_LETTER_TOPIC", help="Topic for rejected articles.")]
+Brokers = Annotated[
+    str, typer.Option(envvar="CEASEFIRE_BROKERS", help="Kafka bootstrap servers, host:port[,host:port].")
+]
+ArticlesTopic = Annotated[
+    str, typer.Option(envvar="CEASEFIRE_ARTICLES_TOPIC", help="Topic articles arrive on.")
+]
+AlertsTopic = Annotated[
+    str, typer.Option(envvar="CEASEFIRE_ALERTS_TOPIC", help="Topic alerts are written to.")
+]
+DeadLetterTopic = Annotated[
+    str, typer.Option(envvar="CEASEFIRE_DEAD_LETTER_TOPIC", help="Topic for rejected articles.")
+]
 ModelDir = Annotated[Path, typer.Option(envvar="CEASEFIRE_MODEL_DIR", help="Folder of the stance model.")]
-Runner = Annotated[str, typer.Option(envvar="CEASEFIRE_RUNNER", help="prism, fnapi, or beam-args (use the Beam flags given after --).")]
+Runner = Annotated[
+    str,
+    typer.Option(
+        envvar="CEASEFIRE_RUNNER", help="prism, fnapi, or beam-args (use the Beam flags given after --)."
+    ),
+]
 
 
 def _topics(articles: str, alerts: str, dead_letters: str) -> TopicSettings:
@@ -42,14 +55,18 @@ def _model_handler(model_dir: Path, batch_size: int) -> Any:
     return StanceModelHandler(model_dir, max_batch_size=batch_size)
 
 
-def start_streaming_job(settings: PipelineSettings, runner: RunnerName, beam_args: list[str]) -> RunningPipeline:
+def start_streaming_job(
+    settings: PipelineSettings, runner: RunnerName, beam_args: list[str]
+) -> RunningPipeline:
     """Build the streaming graph on the chosen runner and start it in the background."""
     from pipelines.streaming import build_streaming_pipeline
 
     if settings.metrics_port:
         metrics.serve(settings.metrics_host, settings.metrics_port)
     pipeline = new_pipeline(runner, streaming=True, beam_args=beam_args)
-    build_streaming_pipeline(pipeline, settings, _model_handler(settings.model_dir, settings.inference_batch_size))
+    build_streaming_pipeline(
+        pipeline, settings, _model_handler(settings.model_dir, settings.inference_batch_size)
+    )
     return RunningPipeline(pipeline).start()
 
 
@@ -60,11 +77,26 @@ def run(
     articles_topic: ArticlesTopic = _DEFAULTS.topics.articles,
     alerts_topic: AlertsTopic = _DEFAULTS.topics.alerts,
     dead_letter_topic: DeadLetterTopic = _DEFAULTS.topics.dead_letters,
-    group: Annotated[str, typer.Option(envvar="CEASEFIRE_GROUP", help="Consumer group whose offsets are committed.")] = _DEFAULTS.consumer_group,
-    offset_reset: Annotated[str, typer.Option(envvar="CEASEFIRE_OFFSET_RESET", help="earliest or latest, for partitions the group never read.")] = _DEFAULTS.offset_reset,
+    group: Annotated[
+        str, typer.Option(envvar="CEASEFIRE_GROUP", help="Consumer group whose offsets are committed.")
+    ] = _DEFAULTS.consumer_group,
+    offset_reset: Annotated[
+        str,
+        typer.Option(
+            envvar="CEASEFIRE_OFFSET_RESET", help="earliest or latest, for partitions the group never read."
+        ),
+    ] = _DEFAULTS.offset_reset,
     model_dir: ModelDir = _DEFAULTS.model_dir,
-    batch_size: Annotated[int, typer.Option(envvar="CEASEFIRE_BATCH_SIZE", help="Largest inference batch.")] = _DEFAULTS.inference_batch_size,
-    metrics_address: Annotated[str, typer.Option(envvar="CEASEFIRE_METRICS_ADDRESS", help="host:port of the Prometheus exporter; port 0 disables it.")] = f"{_DEFAULTS.metrics_host}:{_DEFAULTS.metrics_port}",
+    batch_size: Annotated[
+        int, typer.Option(envvar="CEASEFIRE_BATCH_SIZE", help="Largest inference batch.")
+    ] = _DEFAULTS.inference_batch_size,
+    metrics_address: Annotated[
+        str,
+        typer.Option(
+            envvar="CEASEFIRE_METRICS_ADDRESS",
+            help="host:port of the Prometheus exporter; port 0 disables it.",
+        ),
+    ] = f"{_DEFAULTS.metrics_host}:{_DEFAULTS.metrics_port}",
     runner: Runner = "prism",
 ) -> None:
     """Run the streaming job until interrupted. Extra arguments after -- go to Beam."""
@@ -113,7 +145,10 @@ def _wait(job: RunningPipeline, max_seconds: float) -> None:
 
 @app.command("publish")
 def publish_command(
-    files: Annotated[list[Path], typer.Argument(help="JSONL files (one article per line) or text files (one article each).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="JSONL files (one article per line) or text files (one article each)."),
+    ],
     brokers: Brokers = _DEFAULTS.kafka.bootstrap_servers,
     articles_topic: ArticlesTopic = _DEFAULTS.topics.articles,
 ) -> None:
@@ -128,7 +163,9 @@ def tail(
     brokers: Brokers = _DEFAULTS.kafka.bootstrap_servers,
     alerts_topic: AlertsTopic = _DEFAULTS.topics.alerts,
     raw: Annotated[bool, typer.Option("--json", help="Print each alert as raw JSON.")] = False,
-    from_beginning: Annotated[bool, typer.Option(help="Start at the oldest alert, not the next one.")] = False,
+    from_beginning: Annotated[
+        bool, typer.Option(help="Start at the oldest alert, not the next one.")
+    ] = False,
 ) -> None:
     """Follow the alerts topic and print each alert."""
     try:
@@ -141,11 +178,17 @@ def tail(
 
 @app.command()
 def backfill(
-    input: Annotated[Path, typer.Option("--input", exists=True, dir_okay=False, help="Articles, one JSON object per line.")],
+    input: Annotated[
+        Path, typer.Option("--input", exists=True, dir_okay=False, help="Articles, one JSON object per line.")
+    ],
     output: Annotated[Path, typer.Option("--output", help="Alerts, one JSON object per line.")],
-    dead_letters: Annotated[Path | None, typer.Option(help="Rejected lines; default: OUTPUT with .dead-letter.jsonl.")] = None,
+    dead_letters: Annotated[
+        Path | None, typer.Option(help="Rejected lines; default: OUTPUT with .dead-letter.jsonl.")
+    ] = None,
     model_dir: ModelDir = DEFAULT_MODEL_DIR,
-    batch_size: Annotated[int, typer.Option(help="Largest inference batch.")] = _DEFAULTS.inference_batch_size,
+    batch_size: Annotated[
+        int, typer.Option(help="Largest inference batch.")
+    ] = _DEFAULTS.inference_batch_size,
 ) -> None:
     """Run the same analysis in batch over an archive file."""
     from pipelines.backfill import build_backfill_pipeline
@@ -153,7 +196,12 @@ def backfill(
     dead_letter_path = dead_letters or output.with_suffix(".dead-letter.jsonl")
     pipeline = new_pipeline("fnapi", streaming=False)
     build_backfill_pipeline(
-        pipeline, input, output, dead_letter_path, _model_handler(model_dir, batch_size), _DEFAULTS.max_article_bytes
+        pipeline,
+        input,
+        output,
+        dead_letter_path,
+        _model_handler(model_dir, batch_size),
+        _DEFAULTS.max_article_bytes,
     )
     pipeline.run().wait_until_finish()
     typer.echo(f"alerts: {output}  dead letters: {dead_letter_path}")
@@ -161,7 +209,12 @@ def backfill(
 
 @app.command()
 def demo(
-    kafka_port: Annotated[int, typer.Option(envvar="CEASEFIRE_DEMO_KAFKA_PORT", help="Port of the local broker; 0 picks a free one.")] = 9092,
+    kafka_port: Annotated[
+        int,
+        typer.Option(
+            envvar="CEASEFIRE_DEMO_KAFKA_PORT", help="Port of the local broker; 0 picks a free one."
+        ),
+    ] = 9092,
     runner: Runner = "prism",
     max_seconds: Annotated[float, typer.Option(help="Stop after this long; 0 runs until Ctrl-C.")] = 0,
     model_dir: ModelDir = DEFAULT_MODEL_DIR,
@@ -174,12 +227,20 @@ def demo(
         typer.echo(f"local Kafka at {broker.bootstrap_servers}")
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         create_topics(broker.bootstrap_servers, {topics.articles: 3, topics.alerts: 3})
-        create_topics(broker.bootstrap_servers, {topics.dead_letters: 1}, configs={"max.message.bytes": str(32 * 1024 * 1024)})
-        settings = PipelineSettings(kafka=kafka, topics=topics, consumer_group="ceasefire-demo", model_dir=model_dir)
+        create_topics(
+            broker.bootstrap_servers,
+            {topics.dead_letters: 1},
+            configs={"max.message.bytes": str(32 * 1024 * 1024)},
+        )
+        settings = PipelineSettings(
+            kafka=kafka, topics=topics, consumer_group="ceasefire-demo", model_dir=model_dir
+        )
         job = start_streaming_job(settings, _runner(runner), [])
         sent = publish(kafka, topics.articles, messages_from_file(SAMPLES_DIR / "articles.jsonl"))
         malformed = json.loads((SAMPLES_DIR / "malformed.json").read_text("utf-8"))
-        sent += publish(kafka, topics.articles, ((None, item["payload"].encode("utf-8")) for item in malformed))
+        sent += publish(
+            kafka, topics.articles, ((None, item["payload"].encode("utf-8")) for item in malformed)
+        )
         typer.echo(f"published {sent} sample messages; alerts follow (Ctrl-C to stop)")
         deadline = time.monotonic() + max_seconds if max_seconds else float("inf")
         try:
@@ -199,8 +260,15 @@ def demo(
 
 @app.command()
 def classify(
-    input: Annotated[Path, typer.Option("--input", exists=True, dir_okay=False, help='Lines of {"id", "text"}; other fields are ignored.')],
-    output: Annotated[Path, typer.Option("--output", help='Lines of {"id", "relevant", "stance", "scores"}.')],
+    input: Annotated[
+        Path,
+        typer.Option(
+            "--input", exists=True, dir_okay=False, help='Lines of {"id", "text"}; other fields are ignored.'
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", help='Lines of {"id", "relevant", "stance", "scores"}.')
+    ],
     model_dir: ModelDir = DEFAULT_MODEL_DIR,
     batch_size: Annotated[int, typer.Option(help="Sentences per model call.")] = 32,
 ) -> None:
@@ -213,7 +281,12 @@ def classify(
         for start in range(0, len(rows), batch_size):
             batch = rows[start : start + batch_size]
             for row, scores in zip(batch, classifier.classify([r["text"] for r in batch]), strict=True):
-                prediction = {"id": row["id"], "relevant": scores.relevant, "stance": scores.stance, "scores": scores.scores}
+                prediction = {
+                    "id": row["id"],
+                    "relevant": scores.relevant,
+                    "stance": scores.stance,
+                    "scores": scores.scores,
+                }
                 out.write(json.dumps(prediction, ensure_ascii=False) + "\n")
     typer.echo(f"classified {len(rows)} statements into {output}")
 
@@ -222,8 +295,12 @@ def classify(
 def evaluate(
     model_dir: ModelDir = DEFAULT_MODEL_DIR,
     split: Annotated[str, typer.Option(help="train, dev or test.")] = "test",
-    output: Annotated[Path, typer.Option(help="Where to write the JSON report.")] = REPO_ROOT / "build" / "evaluation.json",
-    fp32_dir: Annotated[Path, typer.Option(help="The fp32 torch model from `train`, compared when torch is installed.")] = REPO_ROOT / "build" / "stance-fp32",
+    output: Annotated[Path, typer.Option(help="Where to write the JSON report.")] = REPO_ROOT
+    / "build"
+    / "evaluation.json",
+    fp32_dir: Annotated[
+        Path, typer.Option(help="The fp32 torch model from `train`, compared when torch is installed.")
+    ] = REPO_ROOT / "build" / "stance-fp32",
 ) -> None:
     """Score the model and the baselines on a split of the corpus held out by conflict."""
     from ceasefire_watch.model.report import evaluate as run_evaluation
@@ -240,7 +317,9 @@ def evaluate(
 def train(
     epochs: Annotated[int, typer.Option(help="Passes over the training split.")] = 6,
     seed: Annotated[int, typer.Option(help="Seed for initialisation and shuffling.")] = 13,
-    output_dir: Annotated[Path, typer.Option(help="Where the int8 ONNX model and tokenizer go.")] = DEFAULT_MODEL_DIR,
+    output_dir: Annotated[
+        Path, typer.Option(help="Where the int8 ONNX model and tokenizer go.")
+    ] = DEFAULT_MODEL_DIR,
 ) -> None:
     """Fine-tune the stance model on the corpus (needs the train extra: torch)."""
     from ceasefire_watch.model.train import TrainingConfig

@@ -18,7 +18,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.runners.runner import PipelineResult
 
-from ceasefire_watch.local.prism import ensure_prism
+from ceasefire_watch.local.prism import ensure_prism_launcher
 
 RunnerName = Literal["prism", "fnapi", "beam-args"]
 
@@ -27,7 +27,11 @@ def new_pipeline(runner: RunnerName, *, streaming: bool, beam_args: Sequence[str
     """A Pipeline bound to the named runner; ``beam-args`` leaves the choice to ``beam_args``."""
     args = [*beam_args, *(["--streaming"] if streaming else [])]
     if runner == "prism":
-        args += ["--runner=PrismRunner", f"--prism_location={ensure_prism()}", "--environment_type=LOOPBACK"]
+        args += [
+            "--runner=PrismRunner",
+            f"--prism_location={ensure_prism_launcher()}",
+            "--environment_type=LOOPBACK",
+        ]
         return beam.Pipeline(options=PipelineOptions(args))
     if runner == "fnapi":
         return beam.Pipeline(runner=FnApiRunner(), options=PipelineOptions(args))
@@ -53,7 +57,9 @@ class RunningPipeline:
         blocks_in_run = isinstance(self.pipeline.runner, FnApiRunner)
         if not blocks_in_run:
             self.result = self.pipeline.run()
-        self._thread = threading.Thread(target=self._follow, args=(blocks_in_run,), name="beam-pipeline", daemon=True)
+        self._thread = threading.Thread(
+            target=self._follow, args=(blocks_in_run,), name="beam-pipeline", daemon=True
+        )
         self._thread.start()
         return self
 

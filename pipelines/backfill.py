@@ -13,7 +13,7 @@ from ceasefire_watch.records import ClassifiedStatement, SourceRecord, Statement
 from transforms.detect import DetectCeasefireStatements
 
 
-class _ReadLinesFn(beam.DoFn):  # type: ignore[misc]
+class _ReadLinesFn(beam.DoFn):
     """Each line of a file as a SourceRecord whose offset is the 1-based line number."""
 
     def process(self, path: str) -> Iterator[SourceRecord]:
@@ -25,8 +25,10 @@ class _ReadLinesFn(beam.DoFn):  # type: ignore[misc]
 
 
 def _write_values(messages: beam.PCollection, path: Path, label: str) -> None:
-    messages | f"{label}Values" >> beam.Map(lambda message: message[1].decode("utf-8")) | (
-        f"{label}File" >> beam.io.WriteToText(str(path), shard_name_template="", num_shards=1)
+    (
+        messages
+        | f"{label}Values" >> beam.Map(lambda message: message[1].decode("utf-8"))
+        | (f"{label}File" >> beam.io.WriteToText(str(path), shard_name_template="", num_shards=1))
     )
 
 

@@ -90,7 +90,7 @@ def encode(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-class _AlertFn(beam.DoFn):  # type: ignore[misc]
+class _AlertFn(beam.DoFn):
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
 
@@ -109,8 +109,8 @@ class _AlertFn(beam.DoFn):  # type: ignore[misc]
         yield article.id.encode("utf-8"), encode(alert)
 
 
-class BuildAlerts(beam.PTransform):  # type: ignore[misc]
-    """ClassifiedStatements in; (key, JSON) messages keyed by article id out, so an article's alerts share a partition."""
+class BuildAlerts(beam.PTransform):
+    """ClassifiedStatements in; (key, JSON) messages out, keyed by article id to share a partition."""
 
     def __init__(self, clock: Clock = utc_now) -> None:
         super().__init__()
@@ -120,7 +120,7 @@ class BuildAlerts(beam.PTransform):  # type: ignore[misc]
         return classified | "ToAlertJson" >> beam.ParDo(_AlertFn(self._clock))
 
 
-class BuildDeadLetters(beam.PTransform):  # type: ignore[misc]
+class BuildDeadLetters(beam.PTransform):
     """DeadLetters in; (key, JSON) messages keyed like the original message out."""
 
     def __init__(self, clock: Clock = utc_now) -> None:

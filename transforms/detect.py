@@ -14,7 +14,7 @@ from transforms.stance import ClassifyStance
 from transforms.statements import FindStatements
 
 
-class DetectCeasefireStatements(beam.PTransform):  # type: ignore[misc]
+class DetectCeasefireStatements(beam.PTransform):
     """SourceRecords in; ``{"alerts": ..., "dead_letters": ...}`` of (key, JSON) messages out."""
 
     def __init__(

@@ -53,13 +53,15 @@ class ReaderSettings:
         )
 
 
-@retry(retry=retry_if_result(lambda partitions: not partitions), wait=wait_fixed(0.5), stop=stop_after_delay(60))
+@retry(
+    retry=retry_if_result(lambda partitions: not partitions), wait=wait_fixed(0.5), stop=stop_after_delay(60)
+)
 def _wait_for_partitions(consumer: KafkaConsumer, topic: str) -> set[int] | None:
     partitions: set[int] | None = consumer.partitions_for_topic(topic)
     return partitions
 
 
-class _ListPartitionsFn(beam.DoFn):  # type: ignore[misc]
+class _ListPartitionsFn(beam.DoFn):
     """One element per partition of the topic; waits up to a minute for the topic to exist."""
 
     def __init__(self, settings: ReaderSettings) -> None:
@@ -113,7 +115,7 @@ class _PartitionReader:
             self.consumer.close()
 
 
-class _CheckpointOnlyTracker(OffsetRestrictionTracker):  # type: ignore[misc]
+class _CheckpointOnlyTracker(OffsetRestrictionTracker):
     """Refuses fractional splits: a partition is read in order by one reader, and a split at
     half of an unbounded range would point at offsets that do not exist. Checkpoints
     (fraction 0), which is how the reader yields between polls, are allowed.
@@ -126,7 +128,7 @@ class _CheckpointOnlyTracker(OffsetRestrictionTracker):  # type: ignore[misc]
         return split
 
 
-class _KafkaTimeWatermark(WatermarkEstimatorProvider):  # type: ignore[misc]
+class _KafkaTimeWatermark(WatermarkEstimatorProvider):
     """The watermark follows Kafka record timestamps upwards, starting from the beginning of time."""
 
     def initial_estimator_state(self, element: tuple[str, int], restriction: OffsetRange) -> Timestamp:
@@ -136,7 +138,7 @@ class _KafkaTimeWatermark(WatermarkEstimatorProvider):  # type: ignore[misc]
         return MonotonicWatermarkEstimator(state)
 
 
-class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
+class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
     """Streams one partition from its restriction's start, yielding SourceRecords at Kafka time.
 
     It is its own restriction provider: a partition's restriction starts at the group's
@@ -214,7 +216,7 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):  # type: ignore[misc]
             reader.close()
 
 
-class ReadFromKafkaTopic(beam.PTransform):  # type: ignore[misc]
+class ReadFromKafkaTopic(beam.PTransform):
     """An unbounded PCollection of SourceRecords from every partition of one topic."""
 
     def __init__(self, topic: str, settings: ReaderSettings) -> None:
@@ -233,7 +235,7 @@ class ReadFromKafkaTopic(beam.PTransform):  # type: ignore[misc]
         )
 
 
-class _ProduceFn(beam.DoFn):  # type: ignore[misc]
+class _ProduceFn(beam.DoFn):
     """Sends each (key, value) and waits for every acknowledgement before the bundle ends.
 
     A failed send fails the bundle, so the runner retries it and the reader does not commit.
@@ -271,7 +273,7 @@ class _ProduceFn(beam.DoFn):  # type: ignore[misc]
         self._producer.close()
 
 
-class WriteToKafkaTopic(beam.PTransform):  # type: ignore[misc]
+class WriteToKafkaTopic(beam.PTransform):
     """Writes (key, value) byte pairs with acks=all and an idempotent producer."""
 
     def __init__(self, topic: str, kafka: KafkaSettings, max_message_bytes: int = 32 * 1024 * 1024) -> None:
@@ -281,4 +283,6 @@ class WriteToKafkaTopic(beam.PTransform):  # type: ignore[misc]
         self._max_message_bytes = max_message_bytes
 
     def expand(self, messages: beam.PCollection) -> beam.pvalue.PDone:
-        return messages | "Produce" >> beam.ParDo(_ProduceFn(self._kafka, self._topic, self._max_message_bytes))
+        return messages | "Produce" >> beam.ParDo(
+            _ProduceFn(self._kafka, self._topic, self._max_message_bytes)
+        )

@@ -64,9 +64,7 @@ def parse_article(record: SourceRecord, max_bytes: int) -> Article | DeadLetter:
     published_at = _parse_timestamp(document["published_at"])
     if published_at is None:
         return reject("schema_violation", "published_at: not an RFC 3339 date-time with a time zone")
-    ingested_at = (
-        datetime.fromtimestamp(record.timestamp_ms / 1000, tz=UTC) if record.timestamp_ms else None
-    )
+    ingested_at = datetime.fromtimestamp(record.timestamp_ms / 1000, tz=UTC) if record.timestamp_ms else None
     return Article(
         id=document["id"],
         url=document["url"],
@@ -79,7 +77,7 @@ def parse_article(record: SourceRecord, max_bytes: int) -> Article | DeadLetter:
     )
 
 
-class _ParseArticleFn(beam.DoFn):  # type: ignore[misc]
+class _ParseArticleFn(beam.DoFn):
     """Routes each record to the articles or the dead-letter output; event time is publication time."""
 
     def __init__(self, max_bytes: int) -> None:
@@ -95,7 +93,7 @@ class _ParseArticleFn(beam.DoFn):  # type: ignore[misc]
             yield TimestampedValue(result, result.published_at.timestamp())
 
 
-class ParseArticles(beam.PTransform):  # type: ignore[misc]
+class ParseArticles(beam.PTransform):
     """SourceRecords in; a tuple of PCollections ``articles`` and ``dead_letters`` out."""
 
     def __init__(self, max_bytes: int) -> None:

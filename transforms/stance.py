@@ -19,7 +19,7 @@ from ceasefire_watch.model.artifact import OnnxStanceClassifier
 from ceasefire_watch.records import ClassifiedStatement, Statement
 
 
-class StanceModelHandler(ModelHandler[Statement, ClassifiedStatement, OnnxStanceClassifier]):  # type: ignore[misc]
+class StanceModelHandler(ModelHandler[Statement, ClassifiedStatement, OnnxStanceClassifier]):
     """Loads the model once per worker and classifies batches of statements."""
 
     def __init__(self, model_dir: Path, max_batch_size: int = 32) -> None:
@@ -57,7 +57,7 @@ class StanceModelHandler(ModelHandler[Statement, ClassifiedStatement, OnnxStance
         return "ceasefire_stance"
 
 
-class ClassifyStance(beam.PTransform):  # type: ignore[misc]
+class ClassifyStance(beam.PTransform):
     """Statements in; only those the model finds relevant out, as ClassifiedStatements."""
 
     def __init__(self, model_handler: ModelHandler[Statement, ClassifiedStatement, Any]) -> None:

@@ -36,8 +36,44 @@ CEASEFIRE_LEXICON = re.compile(
 )
 
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof gen lt col maj capt sgt st no vs jan feb mar apr jun jul aug sep sept oct"
-    " nov dec gov sen rep inc ltd corp co dept est approx".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "gen",
+        "lt",
+        "col",
+        "maj",
+        "capt",
+        "sgt",
+        "st",
+        "no",
+        "vs",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "gov",
+        "sen",
+        "rep",
+        "inc",
+        "ltd",
+        "corp",
+        "co",
+        "dept",
+        "est",
+        "approx",
+    ]
 )
 _BOUNDARY = re.compile(r"""[.!?…]+["”’')\]]*\s+(?=["“‘'(\[]?[A-Z0-9])""")
 _LAST_WORD = re.compile(r"([A-Za-z.]+)[.!?…]+[\"”’')\]]*\s+$")
@@ -108,14 +144,14 @@ def find_statements(article: Article) -> Iterator[Statement]:
         )
 
 
-class _FindStatementsFn(beam.DoFn):  # type: ignore[misc]
+class _FindStatementsFn(beam.DoFn):
     def process(self, article: Article) -> Iterator[Statement]:
         for statement in find_statements(article):
             metrics.STATEMENTS_FOUND.inc()
             yield statement
 
 
-class FindStatements(beam.PTransform):  # type: ignore[misc]
+class FindStatements(beam.PTransform):
     """Articles in, candidate ceasefire Statements out (zero or more per article)."""
 
     def expand(self, articles: beam.PCollection) -> beam.PCollection:

@@ -34,11 +34,19 @@ class ModelMetadata:
             raise FileNotFoundError(f"{path} is missing: {model_dir} is not a ceasefire-watch model folder")
         raw = json.loads(path.read_text("utf-8"))
         return cls(
-            name=raw["name"], version=raw["version"], labels=tuple(raw["labels"]), max_length=raw["max_length"]
+            name=raw["name"],
+            version=raw["version"],
+            labels=tuple(raw["labels"]),
+            max_length=raw["max_length"],
         )
 
     def write(self, model_dir: Path) -> None:
-        document = {"name": self.name, "version": self.version, "labels": list(self.labels), "max_length": self.max_length}
+        document = {
+            "name": self.name,
+            "version": self.version,
+            "labels": list(self.labels),
+            "max_length": self.max_length,
+        }
         (model_dir / METADATA_FILE).write_text(json.dumps(document, indent=2) + "\n", "utf-8")
 
 
@@ -72,8 +80,14 @@ class OnnxStanceClassifier:
         return [self._classify_one(text) for text in texts]
 
     def _classify_one(self, text: str) -> StanceScores:
-        encoded = self._tokenizer([text], truncation=True, max_length=self.metadata.max_length, return_tensors="np")
-        feeds = {name: np.asarray(value, dtype=np.int64) for name, value in encoded.items() if name in self._input_names}
+        encoded = self._tokenizer(
+            [text], truncation=True, max_length=self.metadata.max_length, return_tensors="np"
+        )
+        feeds = {
+            name: np.asarray(value, dtype=np.int64)
+            for name, value in encoded.items()
+            if name in self._input_names
+        }
         (logits,) = self._session.run(["logits"], feeds)
         probabilities = softmax(np.asarray(logits, dtype=np.float64))[0]
         return StanceScores(

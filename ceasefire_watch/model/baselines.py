@@ -10,12 +10,22 @@ import re
 from ceasefire_watch.records import IRRELEVANT
 from transforms.statements import ceasefire_terms
 
-_OPPOSE = re.compile(r"\b(reject\w*|refus\w*|rule[sd]? out|dismiss\w*|suspend\w*|no (?:ceasefire|truce)|never|will not|won't|trap|ruse|fight on|break)\b", re.I)
-_CONDITIONAL = re.compile(r"\b(but|only if|provided|as long as|on condition|unless|once|must first|so long as)\b", re.I)
-_SUPPORT = re.compile(r"\b(welcom\w*|agree\w*|accept\w*|call\w* for|urg\w*|announc\w*|order\w*|declar\w*|support\w*|back\w*|commit\w*)\b", re.I)
+_OPPOSE = re.compile(
+    r"\b(reject\w*|refus\w*|rule[sd]? out|dismiss\w*|suspend\w*|no (?:ceasefire|truce)|never"
+    r"|will not|won't|trap|ruse|fight on|break)\b",
+    re.I,
+)
+_CONDITIONAL = re.compile(
+    r"\b(but|only if|provided|as long as|on condition|unless|once|must first|so long as)\b", re.I
+)
+_SUPPORT = re.compile(
+    r"\b(welcom\w*|agree\w*|accept\w*|call\w* for|urg\w*|announc\w*|order\w*|declar\w*"
+    r"|support\w*|back\w*|commit\w*)\b",
+    re.I,
+)
 
 LABEL_DESCRIPTIONS = {
-    IRRELEVANT: "A sentence about business, sport, politics, fires or battles, not about a ceasefire in a war.",
+    IRRELEVANT: "A sentence about business, sport, politics, fires or battles, not a ceasefire in a war.",
     "support": "The speaker agrees to, welcomes or calls for a ceasefire in the war.",
     "conditional": "The speaker agrees to a ceasefire but attaches conditions or demands.",
     "oppose": "The speaker rejects or refuses a ceasefire and vows to keep fighting.",

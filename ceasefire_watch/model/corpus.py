@@ -43,7 +43,9 @@ def load_examples(corpus_dir: Path = CORPUS_DIR) -> list[Example]:
             row = json.loads(line)
             if row["label"] not in LABELS:
                 raise ValueError(f"{path}:{number}: unknown label {row['label']!r}")
-            examples.append(Example(row["id"], row["text"], row["conflict"], row["label"], row.get("note", "")))
+            examples.append(
+                Example(row["id"], row["text"], row["conflict"], row["label"], row.get("note", ""))
+            )
     seen: set[str] = set()
     for example in examples:
         if example.id in seen:

@@ -48,22 +48,31 @@ def evaluate(model_dir: Path, split: str = "test", fp32_dir: Path | None = None)
     for name, predict in systems.items():
         started = time.perf_counter()
         predicted = predict(texts)
-        report["systems"][name] = {**score(gold, predicted), "seconds": round(time.perf_counter() - started, 2)}
+        report["systems"][name] = {
+            **score(gold, predicted),
+            "seconds": round(time.perf_counter() - started, 2),
+        }
     return report
 
 
 def render(report: dict[str, Any]) -> str:
-    """A plain-text summary: a headline table, then per-label scores and the confusion matrix of each system."""
+    """Plain text: a headline table, then each system's per-label scores and confusion matrix."""
     lines = [f"split={report['split']} examples={report['examples']}", ""]
     lines.append(f"{'system':<22}{'stance macro-F1':>16}{'relevance F1':>14}{'accuracy':>10}")
     for name, result in report["systems"].items():
-        lines.append(f"{name:<22}{result['stance_macro_f1']:>16.3f}{result['relevance_f1']:>14.3f}{result['accuracy']:>10.3f}")
+        lines.append(
+            f"{name:<22}{result['stance_macro_f1']:>16.3f}{result['relevance_f1']:>14.3f}{result['accuracy']:>10.3f}"
+        )
     for name, result in report["systems"].items():
         lines += ["", f"== {name}", f"{'label':<13}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}"]
         for label, row in result["per_label"].items():
-            lines.append(f"{label:<13}{row['precision']:>10.3f}{row['recall']:>8.3f}{row['f1']:>8.3f}{row['support']:>9}")
+            lines.append(
+                f"{label:<13}{row['precision']:>10.3f}{row['recall']:>8.3f}{row['f1']:>8.3f}{row['support']:>9}"
+            )
         matrix = result["confusion_matrix"]
-        lines.append("confusion (rows gold, columns predicted): " + " ".join(label[:4] for label in matrix["labels"]))
+        lines.append(
+            "confusion (rows gold, columns predicted): " + " ".join(label[:4] for label in matrix["labels"])
+        )
         for label, row in zip(matrix["labels"], matrix["rows_gold_columns_predicted"], strict=True):
             lines.append(f"  {label:<12}" + "".join(f"{cell:>5}" for cell in row))
     return "\n".join(lines)

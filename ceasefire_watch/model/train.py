@@ -75,7 +75,11 @@ def predict_labels(
     with torch.no_grad():
         for start in range(0, len(texts), 64):
             encoded = tokenizer(
-                texts[start : start + 64], padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+                texts[start : start + 64],
+                padding=True,
+                truncation=True,
+                max_length=max_length,
+                return_tensors="pt",
             )
             logits = model(**encoded).logits
             predicted.extend(LABELS[i] for i in logits.argmax(dim=-1).tolist())
@@ -124,7 +128,9 @@ def train(config: TrainingConfig) -> dict[str, Any]:
     train_batches_per_epoch = len(_batches(splits["train"], config.batch_size, None))
     total_steps = train_batches_per_epoch * config.epochs
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(total_steps * config.warmup_fraction), total_steps)
+    scheduler = get_linear_schedule_with_warmup(
+        optimizer, int(total_steps * config.warmup_fraction), total_steps
+    )
     dev_texts = [example.text for example in splits["dev"]]
     dev_gold = [example.label for example in splits["dev"]]
     best_f1, best_state, best_epoch = -1.0, copy.deepcopy(model.state_dict()), 0

@@ -31,7 +31,9 @@ class Topics:
     @classmethod
     def create(cls, bootstrap: str, prefix: str, article_partitions: int = 2) -> Topics:
         topics = cls(f"{prefix}articles", f"{prefix}alerts", f"{prefix}dead-letters")
-        create_topics(bootstrap, {topics.articles: article_partitions, topics.alerts: 2}, configs=BIG_MESSAGES)
+        create_topics(
+            bootstrap, {topics.articles: article_partitions, topics.alerts: 2}, configs=BIG_MESSAGES
+        )
         create_topics(bootstrap, {topics.dead_letters: 1}, configs=BIG_MESSAGES)
         return topics
 
@@ -44,16 +46,25 @@ def start_job(bootstrap: str, topics: Topics, group: str, log_path: Path) -> sub
     """The streaming job in its own session, so a test can kill it and everything it started."""
     command = cli(
         "run",
-        "--runner", "prism",
-        "--brokers", bootstrap,
-        "--articles-topic", topics.articles,
-        "--alerts-topic", topics.alerts,
-        "--dead-letter-topic", topics.dead_letters,
-        "--group", group,
-        "--metrics-address", "127.0.0.1:0",
+        "--runner",
+        "prism",
+        "--brokers",
+        bootstrap,
+        "--articles-topic",
+        topics.articles,
+        "--alerts-topic",
+        topics.alerts,
+        "--dead-letter-topic",
+        topics.dead_letters,
+        "--group",
+        group,
+        "--metrics-address",
+        "127.0.0.1:0",
     )
     log = log_path.open("ab")
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO_ROOT)
+    return subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO_ROOT
+    )
 
 
 def kill_job(job: subprocess.Popen[bytes], sig: signal.Signals = signal.SIGKILL) -> None:
@@ -104,7 +115,9 @@ def wait_for_commits(bootstrap: str, topic: str, group: str, timeout_s: float = 
 def backfill_alerts(input_path: Path, tmp_path: Path) -> list[dict[str, Any]]:
     """The alerts the batch path produces for the same articles: the expected streaming output."""
     output = tmp_path / "expected-alerts.jsonl"
-    subprocess.run(cli("backfill", "--input", str(input_path), "--output", str(output)), check=True, cwd=REPO_ROOT)
+    subprocess.run(
+        cli("backfill", "--input", str(input_path), "--output", str(output)), check=True, cwd=REPO_ROOT
+    )
     return [json.loads(line) for line in output.read_text("utf-8").splitlines() if line.strip()]
 
 

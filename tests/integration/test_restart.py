@@ -24,7 +24,9 @@ from tests.integration.harness import (
 pytestmark = pytest.mark.integration
 
 
-def test_no_alert_is_lost_across_a_sigkill_and_repeats_keep_their_ids(kafka_bootstrap, unique_topic_prefix, tmp_path):
+def test_no_alert_is_lost_across_a_sigkill_and_repeats_keep_their_ids(
+    kafka_bootstrap, unique_topic_prefix, tmp_path
+):
     """After a SIGKILL and a restart every expected alert arrives, and any repeat has an expected alert id."""
     topics = Topics.create(kafka_bootstrap, unique_topic_prefix, article_partitions=3)
     group = f"{unique_topic_prefix}group"
@@ -53,7 +55,9 @@ def test_no_alert_is_lost_across_a_sigkill_and_repeats_keep_their_ids(kafka_boot
 
     job = start_job(kafka_bootstrap, topics, group, tmp_path / "job-2.log")
     try:
-        alerts = collect(kafka_bootstrap, topics.alerts, until=len(expected) + written_before_restart, timeout_s=240)
+        alerts = collect(
+            kafka_bootstrap, topics.alerts, until=len(expected) + written_before_restart, timeout_s=240
+        )
         assert wait_for_commits(kafka_bootstrap, topics.articles, group), "the group's offsets reach the end"
     finally:
         kill_job(job)

@@ -10,13 +10,22 @@ import pytest
 
 from ceasefire_watch.clients import publish
 from ceasefire_watch.config import KafkaSettings
-from tests.integration.harness import Topics, backfill_alerts, collect, kill_job, sample_articles, start_job, write_jsonl
+from tests.integration.harness import (
+    Topics,
+    backfill_alerts,
+    collect,
+    kill_job,
+    sample_articles,
+    start_job,
+    write_jsonl,
+)
 
 pytestmark = pytest.mark.integration
 
 KEY_SENTENCE = (
-    "“We agree with the proposal for a ceasefire to cease hostilities, but we proceed from the fact that this "
-    "ceasefire should lead to an enduring peace, and should remove the root causes of this crisis,” he said."
+    "“We agree with the proposal for a ceasefire to cease hostilities, but we proceed from the fact "
+    "that this ceasefire should lead to an enduring peace, and should remove the root causes "
+    "of this crisis,” he said."
 )
 
 
@@ -40,7 +49,7 @@ def bad_inputs(good: dict[str, object]) -> list[tuple[str, bytes]]:
 
 
 def test_publishes_exact_alerts_and_dead_letters(kafka_bootstrap, unique_topic_prefix, tmp_path):
-    """Good articles give the same alerts as the batch path; each bad input gives one dead letter with its reason."""
+    """Good articles give the batch path's alerts; each bad input gives one dead letter with its reason."""
     topics = Topics.create(kafka_bootstrap, unique_topic_prefix)
     articles = sample_articles()
     repeated = articles[0]
@@ -63,7 +72,9 @@ def test_publishes_exact_alerts_and_dead_letters(kafka_bootstrap, unique_topic_p
     def summary(alert: dict) -> tuple[str, str, str]:
         return alert["alert_id"], alert["article"]["id"], alert["stance"]["label"]
 
-    assert Counter(map(summary, alerts)) == Counter(map(summary, expected)), (tmp_path / "job.log").read_text()[-3000:]
+    assert Counter(map(summary, alerts)) == Counter(map(summary, expected)), (
+        tmp_path / "job.log"
+    ).read_text()[-3000:]
     repeated_ids = {a["alert_id"] for a in alerts if a["article"]["id"] == repeated["id"]}
     assert all(Counter(a["alert_id"] for a in alerts)[i] == 2 for i in repeated_ids)
     key = [a for a in alerts if a["statement"]["text"] == KEY_SENTENCE]

@@ -6,12 +6,29 @@ import base64
 from datetime import UTC, datetime
 
 from ceasefire_watch import schemas
-from ceasefire_watch.records import Article, ClassifiedStatement, DeadLetter, SourceRecord, StanceScores, Statement
+from ceasefire_watch.records import (
+    Article,
+    ClassifiedStatement,
+    DeadLetter,
+    SourceRecord,
+    StanceScores,
+    Statement,
+)
 from transforms.alerts import alert_id, build_alert, build_dead_letter
 
 NOW = datetime(2025, 3, 13, 18, 6, tzinfo=UTC)
-ARTICLE = Article("a-1", "https://e.org/1", "T", "We agree, but. Later.", "Wire", datetime(2025, 3, 13, 18, tzinfo=UTC), None)
-SCORES = StanceScores({"irrelevant": 0.05, "support": 0.1, "conditional": 0.7, "oppose": 0.05, "neutral": 0.1})
+ARTICLE = Article(
+    "a-1",
+    "https://e.org/1",
+    "T",
+    "We agree, but. Later.",
+    "Wire",
+    datetime(2025, 3, 13, 18, tzinfo=UTC),
+    None,
+)
+SCORES = StanceScores(
+    {"irrelevant": 0.05, "support": 0.1, "conditional": 0.7, "oppose": 0.05, "neutral": 0.1}
+)
 
 
 def classified(version: str = "1.0.0") -> ClassifiedStatement:
@@ -26,7 +43,12 @@ class TestAlertId:
 
     def test_changes_with_span_article_or_model(self):
         """A different span, article or model version gives a different id."""
-        ids = {alert_id("a-1", 0, 14, "1"), alert_id("a-1", 0, 15, "1"), alert_id("a-2", 0, 14, "1"), alert_id("a-1", 0, 14, "2")}
+        ids = {
+            alert_id("a-1", 0, 14, "1"),
+            alert_id("a-1", 0, 15, "1"),
+            alert_id("a-2", 0, 14, "1"),
+            alert_id("a-1", 0, 14, "2"),
+        }
         assert len(ids) == 4
 
 
@@ -64,7 +86,9 @@ class TestBuildDeadLetter:
 class TestStanceScores:
     def test_irrelevant_majority_means_no_stance(self):
         """When 'irrelevant' has at least half the probability, there is no stance."""
-        scores = StanceScores({"irrelevant": 0.6, "support": 0.4, "conditional": 0, "oppose": 0, "neutral": 0})
+        scores = StanceScores(
+            {"irrelevant": 0.6, "support": 0.4, "conditional": 0, "oppose": 0, "neutral": 0}
+        )
         assert not scores.relevant
         assert scores.stance is None
 

@@ -29,14 +29,29 @@ class KeywordModelHandler(ModelHandler[Statement, ClassifiedStatement, None]):
     ) -> Iterable[ClassifiedStatement]:
         for statement in batch:
             text = statement.text.lower()
-            label = "irrelevant" if "trade" in text else "conditional" if "but" in text else "oppose" if "reject" in text else "support"
+            label = (
+                "irrelevant"
+                if "trade" in text
+                else "conditional"
+                if "but" in text
+                else "oppose"
+                if "reject" in text
+                else "support"
+            )
             scores = {name: 0.0 for name in ("irrelevant", "support", "conditional", "oppose", "neutral")}
             scores[label] = 1.0
             yield ClassifiedStatement(statement, StanceScores(scores), "fake", "0")
 
 
 def article_record(offset: int, text: str) -> SourceRecord:
-    document = {"id": f"a{offset}", "url": "u", "title": "t", "text": text, "source": "s", "published_at": "2025-01-01T00:00:00Z"}
+    document = {
+        "id": f"a{offset}",
+        "url": "u",
+        "title": "t",
+        "text": text,
+        "source": "s",
+        "published_at": "2025-01-01T00:00:00Z",
+    }
     return SourceRecord(json.dumps(document).encode(), "articles", 0, offset)
 
 
@@ -52,18 +67,28 @@ def test_emits_one_alert_per_relevant_statement_and_dead_letters_bad_input():
         detected = (
             pipeline
             | beam.Create(records)
-            | DetectCeasefireStatements(KeywordModelHandler(), max_article_bytes=10_000, clock=lambda: FIXED_NOW)
+            | DetectCeasefireStatements(
+                KeywordModelHandler(), max_article_bytes=10_000, clock=lambda: FIXED_NOW
+            )
         )
         summaries = detected["alerts"] | "Summarise" >> beam.Map(
-            lambda message: (message[0], json.loads(message[1])["stance"]["label"], json.loads(message[1])["statement"]["text"])
+            lambda message: (
+                message[0],
+                json.loads(message[1])["stance"]["label"],
+                json.loads(message[1])["statement"]["text"],
+            )
         )
         assert_that(
             summaries,
-            equal_to([
-                (b"a0", "conditional", "We accept the truce, but only if shelling stops."),
-                (b"a1", "oppose", "The rebels reject the ceasefire."),
-            ]),
+            equal_to(
+                [
+                    (b"a0", "conditional", "We accept the truce, but only if shelling stops."),
+                    (b"a1", "oppose", "The rebels reject the ceasefire."),
+                ]
+            ),
             label="alerts",
         )
-        reasons = detected["dead_letters"] | "Reasons" >> beam.Map(lambda message: json.loads(message[1])["reason"])
+        reasons = detected["dead_letters"] | "Reasons" >> beam.Map(
+            lambda message: json.loads(message[1])["reason"]
+        )
         assert_that(reasons, equal_to(["not_an_object"]), label="dead_letters")

@@ -25,7 +25,9 @@ LIMIT = 2 * 1024 * 1024
 
 
 def record(payload: bytes, offset: int = 0) -> SourceRecord:
-    return SourceRecord(payload=payload, topic="articles", partition=0, offset=offset, timestamp_ms=1_700_000_000_000)
+    return SourceRecord(
+        payload=payload, topic="articles", partition=0, offset=offset, timestamp_ms=1_700_000_000_000
+    )
 
 
 def as_bytes(document: object) -> bytes:
@@ -43,7 +45,9 @@ class TestParseArticle:
 
     def test_accepts_unknown_extra_fields(self):
         """Fields the schema does not name are accepted and ignored."""
-        assert isinstance(parse_article(record(as_bytes({**GOOD, "byline": "x", "tags": [1]})), LIMIT), Article)
+        assert isinstance(
+            parse_article(record(as_bytes({**GOOD, "byline": "x", "tags": [1]})), LIMIT), Article
+        )
 
     @pytest.mark.parametrize(
         ("payload", "reason"),
@@ -62,8 +66,18 @@ class TestParseArticle:
             (as_bytes({**GOOD, "text": "x" * (LIMIT + 1)}), "too_large"),
         ],
         ids=[
-            "not-json", "array", "missing-text", "empty-text", "blank-text", "wrong-type", "bad-date",
-            "naive-date", "invalid-utf8", "raw-nul", "escaped-nul", "oversized",
+            "not-json",
+            "array",
+            "missing-text",
+            "empty-text",
+            "blank-text",
+            "wrong-type",
+            "bad-date",
+            "naive-date",
+            "invalid-utf8",
+            "raw-nul",
+            "escaped-nul",
+            "oversized",
         ],
     )
     def test_rejects_bad_input_with_a_reason(self, payload, reason):
@@ -87,7 +101,11 @@ class TestParseArticlesTransform:
         records = [record(as_bytes(GOOD), 0), record(b"{", 1), record(as_bytes({**GOOD, "id": "a-2"}), 2)]
         with TestPipeline() as pipeline:
             parsed = pipeline | beam.Create(records) | ParseArticles(LIMIT)
-            assert_that(parsed[ARTICLES] | "Ids" >> beam.Map(lambda a: a.id), equal_to(["a-1", "a-2"]), label="articles")
+            assert_that(
+                parsed[ARTICLES] | "Ids" >> beam.Map(lambda a: a.id),
+                equal_to(["a-1", "a-2"]),
+                label="articles",
+            )
             assert_that(
                 parsed[DEAD_LETTERS] | "Reasons" >> beam.Map(lambda d: (d.reason, d.record.offset)),
                 equal_to([("not_json", 1)]),

@@ -37,7 +37,11 @@ class TestSplitSentences:
     def test_keeps_closing_quotes_with_their_sentence(self):
         """A closing quotation mark stays with the sentence it ends."""
         text = "“We agree,” he said. “But not now.” She left."
-        assert [s.text for s in split_sentences(text)] == ["“We agree,” he said.", "“But not now.”", "She left."]
+        assert [s.text for s in split_sentences(text)] == [
+            "“We agree,” he said.",
+            "“But not now.”",
+            "She left.",
+        ]
 
 
 class TestCeasefireTerms:
