@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
+from prometheus_client.parser import text_string_to_metric_families
 
 from ceasefire_watch.local.kafka import create_topics
 
@@ -42,7 +45,27 @@ def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "ceasefire_watch", *args]
 
 
-def start_job(bootstrap: str, topics: Topics, group: str, log_path: Path) -> subprocess.Popen[bytes]:
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample the job's Prometheus exporter serves, keyed by name and sorted labels."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        text = response.read().decode("utf-8")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def start_job(
+    bootstrap: str, topics: Topics, group: str, log_path: Path, metrics_port: int = 0
+) -> subprocess.Popen[bytes]:
     """The streaming job in its own session, so a test can kill it and everything it started."""
     command = cli(
         "run",
@@ -59,7 +82,7 @@ def start_job(bootstrap: str, topics: Topics, group: str, log_path: Path) -> sub
         "--group",
         group,
         "--metrics-address",
-        "127.0.0.1:0",
+        f"127.0.0.1:{metrics_port}",
     )
     log = log_path.open("ab")
     return subprocess.Popen(

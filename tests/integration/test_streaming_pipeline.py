@@ -14,8 +14,10 @@ from tests.integration.harness import (
     Topics,
     backfill_alerts,
     collect,
+    free_port,
     kill_job,
     sample_articles,
+    scrape,
     start_job,
     write_jsonl,
 )
@@ -59,13 +61,17 @@ def test_publishes_exact_alerts_and_dead_letters(kafka_bootstrap, unique_topic_p
     bad = bad_inputs(articles[0])
     assert len(expected) > 20, "the sample articles should produce plenty of alerts"
 
-    job = start_job(kafka_bootstrap, topics, f"{unique_topic_prefix}group", tmp_path / "job.log")
+    metrics_port = free_port()
+    job = start_job(
+        kafka_bootstrap, topics, f"{unique_topic_prefix}group", tmp_path / "job.log", metrics_port
+    )
     try:
         kafka = KafkaSettings(bootstrap_servers=kafka_bootstrap)
         publish(kafka, topics.articles, ((str(a["id"]).encode(), json.dumps(a).encode()) for a in good))
         publish(kafka, topics.articles, ((None, payload) for _, payload in bad))
         alerts = collect(kafka_bootstrap, topics.alerts, until=len(expected))
         dead_letters = collect(kafka_bootstrap, topics.dead_letters, until=len(bad))
+        metrics = scrape(metrics_port)
     finally:
         kill_job(job)
 
@@ -82,3 +88,14 @@ def test_publishes_exact_alerts_and_dead_letters(kafka_bootstrap, unique_topic_p
     assert sorted(d["reason"] for d in dead_letters) == sorted(reason for reason, _ in bad)
     assert sorted(base64.b64decode(d["payload_base64"]) for d in dead_letters) == sorted(p for _, p in bad)
     assert all(d["source"]["topic"] == topics.articles for d in dead_letters)
+
+    assert metrics[("ceasefire_articles_read_total", ())] == len(good) + len(bad)
+    for reason, count in Counter(reason for reason, _ in bad).items():
+        assert metrics[("ceasefire_parse_failures_total", (("reason", reason),))] == count
+    for stance, count in Counter(a["stance"]["label"] for a in alerts).items():
+        assert metrics[("ceasefire_alerts_total", (("stance", stance),))] == count
+    assert metrics[("ceasefire_inference_batch_size_statements_count", ())] > 0
+    assert metrics[("ceasefire_end_to_end_latency_seconds_count", (("reference", "ingested"),))] == len(
+        alerts
+    )
+    assert any(name == "ceasefire_consumer_lag_messages" for name, _ in metrics)

@@ -1,0 +1,69 @@
+"""The bundled stance model, loaded offline from the repository, and the commands built on it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ceasefire_watch.model.artifact import DEFAULT_MODEL_DIR, ONNX_FILE, OnnxStanceClassifier
+from ceasefire_watch.records import IRRELEVANT
+from tests.integration.harness import REPO_ROOT, cli
+
+pytestmark = pytest.mark.integration
+
+FIXED = REPO_ROOT / "tests" / "data" / "fixed_sentences.jsonl"
+SEED = REPO_ROOT.parent / "shared" / "seed-article.txt"
+
+
+@pytest.fixture(scope="module")
+def classifier() -> OnnxStanceClassifier:
+    return OnnxStanceClassifier(DEFAULT_MODEL_DIR)
+
+
+def test_model_is_small_and_loads_offline(monkeypatch, classifier):
+    """The int8 model is at most 30 MB and loads with every hub access disabled."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert (DEFAULT_MODEL_DIR / ONNX_FILE).stat().st_size <= 30 * 1024 * 1024
+    assert OnnxStanceClassifier(DEFAULT_MODEL_DIR).metadata.labels == classifier.metadata.labels
+
+
+def test_fixed_sentences_get_their_expected_labels(classifier):
+    """Twenty hand-written sentences, four of each label, are all classified as expected."""
+    rows = [json.loads(line) for line in FIXED.read_text("utf-8").splitlines()]
+    predicted = [scores.stance or IRRELEVANT for scores in classifier.classify([row["text"] for row in rows])]
+    assert predicted == [row["label"] for row in rows]
+
+
+def test_reference_key_sentence_is_conditional(classifier):
+    """The seed article's 'we agree, but ... root causes' sentence is classified conditional."""
+    key = next(line for line in SEED.read_text("utf-8").splitlines() if "We agree with the proposal" in line)
+    (scores,) = classifier.classify([key.strip()])
+    assert scores.stance == "conditional"
+    assert sum(scores.scores.values()) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_classify_command_writes_one_prediction_per_line(tmp_path: Path):
+    """`classify` reads {id, text} lines, ignores extra fields and writes {id, relevant, stance, scores}."""
+    output = tmp_path / "predictions.jsonl"
+    subprocess.run(cli("classify", "--input", str(FIXED), "--output", str(output)), check=True, cwd=REPO_ROOT)
+    predictions = [json.loads(line) for line in output.read_text("utf-8").splitlines()]
+    assert [p["id"] for p in predictions] == [f"f{i:02d}" for i in range(1, 21)]
+    assert all(set(p) == {"id", "relevant", "stance", "scores"} for p in predictions)
+    assert all(p["relevant"] == (p["stance"] is not None) for p in predictions)
+
+
+def test_evaluate_command_reports_the_test_split(tmp_path: Path):
+    """`evaluate` scores the int8 model and the keyword baseline on the held-out split and writes JSON."""
+    output = tmp_path / "evaluation.json"
+    completed = subprocess.run(
+        cli("evaluate", "--output", str(output)), check=True, cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    report = json.loads(output.read_text("utf-8"))
+    assert report["split"] == "test"
+    assert {"onnx_int8", "keyword_rules"} <= set(report["systems"])
+    assert report["systems"]["onnx_int8"]["stance_macro_f1"] >= 0.85
+    assert report["systems"]["onnx_int8"]["relevance_f1"] >= 0.95
+    assert "confusion" in completed.stdout
