@@ -1,0 +1,245 @@
+"""Throughput, latency and memory of the streaming job through a real broker and Prism.
+
+Phase 1 (throughput): publish N synthetic articles (about 500 words, ~2% about a ceasefire),
+start the job, and time how long it takes until the consumer group has committed all of them,
+i.e. until every alert they produced is written. Phase 2 (latency): publish at a steady rate and
+measure, for every alert, the time from the article's Kafka timestamp to the alert's arrival at
+a subscriber. Peak memory is the largest summed RSS of the job's process tree (Python driver and
+SDK worker, Prism) sampled every 0.2 s.
+
+    .venv/bin/python benchmarks/pipeline_throughput.py --articles 3000 --rate 10 --latency-seconds 120
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from ceasefire_watch.local.kafka import LocalKafka, create_topics
+from ceasefire_watch.model.corpus import load_examples
+from ceasefire_watch.records import IRRELEVANT
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SUBJECTS = [
+    "The city council",
+    "A regional bank",
+    "The health ministry",
+    "Local farmers",
+    "The port authority",
+    "A university study",
+    "The national railway",
+    "Opposition lawmakers",
+    "The central bank",
+    "Aid groups",
+]
+VERBS = ["approved", "announced", "criticised", "postponed", "reviewed", "welcomed", "published", "rejected"]
+OBJECTS = [
+    "a plan to expand the northern highway",
+    "new rules for grain exports",
+    "a report on water quality",
+    "the budget for next year",
+    "a tender for hospital equipment",
+    "changes to the pension system",
+    "a programme to train teachers",
+    "the results of the census",
+    "a proposal to cut fuel subsidies",
+]
+TAILS = [
+    "on Tuesday",
+    "after weeks of debate",
+    "despite protests outside the building",
+    "in a brief statement",
+    "according to officials",
+    "amid rising prices",
+    "as the rainy season began",
+    "late on Friday",
+]
+
+
+def filler_sentence(rng: random.Random) -> str:
+    return f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(TAILS)}."
+
+
+def synthetic_articles(count: int, relevant_share: float, seed: int, prefix: str) -> list[dict[str, Any]]:
+    """About 500-word articles; a share of them carry 2-3 ceasefire sentences from the corpus."""
+    rng = random.Random(seed)
+    ceasefire_sentences = [e.text for e in load_examples() if e.label != IRRELEVANT]
+    articles = []
+    for index in range(count):
+        sentences = [filler_sentence(rng) for _ in range(45)]
+        if rng.random() < relevant_share:
+            for sentence in rng.sample(ceasefire_sentences, rng.randint(2, 3)):
+                sentences.insert(rng.randrange(len(sentences)), sentence)
+        articles.append(
+            {
+                "id": f"{prefix}-{index}",
+                "url": f"https://example.org/{prefix}/{index}",
+                "title": f"Report {index}",
+                "text": " ".join(sentences),
+                "source": "Benchmark Wire",
+                "published_at": "2025-01-01T00:00:00Z",
+            }
+        )
+    return articles
+
+
+class MemorySampler(threading.Thread):
+    """Largest summed RSS of a process and its descendants."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.root = psutil.Process(pid)
+        self.peak_bytes = 0
+        self.running = True
+
+    def run(self) -> None:
+        while self.running:
+            try:
+                processes = [self.root, *self.root.children(recursive=True)]
+                self.peak_bytes = max(self.peak_bytes, sum(p.memory_info().rss for p in processes))
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+
+
+def committed_total(bootstrap: str, topic: str, group: str) -> int:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return sum(consumer.committed(tp) or 0 for tp in partitions)
+    finally:
+        consumer.close()
+
+
+def publish(
+    producer: KafkaProducer,
+    topic: str,
+    articles: list[dict[str, Any]],
+    rate: float | None,
+    sent_at: dict[str, float] | None = None,
+) -> None:
+    """Send at ``rate`` articles per second (or as fast as possible), noting each send time."""
+    started = time.monotonic()
+    for index, article in enumerate(articles):
+        if rate:
+            time.sleep(max(0.0, started + index / rate - time.monotonic()))
+        if sent_at is not None:
+            sent_at[article["id"]] = time.time()
+        producer.send(topic, key=article["id"].encode(), value=json.dumps(article).encode())
+        if rate:
+            producer.flush()
+    producer.flush()
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--articles", type=int, default=3000, help="articles for the throughput phase")
+    parser.add_argument("--relevant-share", type=float, default=0.02)
+    parser.add_argument("--rate", type=float, default=10.0, help="articles per second in the latency phase")
+    parser.add_argument("--latency-seconds", type=float, default=120.0)
+    parser.add_argument("--partitions", type=int, default=2)
+    args = parser.parse_args()
+
+    with LocalKafka() as broker:
+        bootstrap = broker.bootstrap_servers
+        create_topics(bootstrap, {"articles": args.partitions, "alerts": 1, "dead-letters": 1})
+        producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+        throughput_articles = synthetic_articles(args.articles, args.relevant_share, 1, "tp")
+        publish(producer, "articles", throughput_articles, rate=None)
+        log = open("/tmp/benchmark-job.log", "wb")  # noqa: SIM115 - lives as long as the job
+        job = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "ceasefire_watch",
+                "run",
+                "--brokers",
+                bootstrap,
+                "--articles-topic",
+                "articles",
+                "--alerts-topic",
+                "alerts",
+                "--dead-letter-topic",
+                "dead-letters",
+                "--group",
+                "bench",
+                "--metrics-address",
+                "127.0.0.1:0",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+            start_new_session=True,
+        )
+        sampler = MemorySampler(job.pid)
+        sampler.start()
+        try:
+            first_progress = None
+            while (done := committed_total(bootstrap, "articles", "bench")) < args.articles:
+                if done and first_progress is None:
+                    first_progress = (time.monotonic(), done)
+                if job.poll() is not None:
+                    raise SystemExit(f"the job exited; see /tmp/benchmark-job.log (rc={job.returncode})")
+                time.sleep(0.2)
+            finished = time.monotonic()
+            assert first_progress is not None
+            rate = (args.articles - first_progress[1]) / (finished - first_progress[0])
+
+            alerts_consumer = KafkaConsumer(
+                "alerts", bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="latest"
+            )
+            alerts_consumer.poll(timeout_ms=1000)
+            latency_articles = synthetic_articles(
+                int(args.rate * args.latency_seconds), args.relevant_share, 2, "lat"
+            )
+            sent_at: dict[str, float] = {}
+            publisher = threading.Thread(
+                target=publish, args=(producer, "articles", latency_articles, args.rate, sent_at)
+            )
+            publisher.start()
+            latencies: list[float] = []
+            deadline = time.monotonic() + args.latency_seconds + 20
+            while time.monotonic() < deadline and (publisher.is_alive() or time.monotonic() < deadline - 10):
+                for records in alerts_consumer.poll(timeout_ms=200).values():
+                    received_at = time.time()
+                    for record in records:
+                        alert = json.loads(record.value)
+                        latencies.append(received_at - sent_at[alert["article"]["id"]])
+            publisher.join()
+        finally:
+            sampler.running = False
+            job.terminate()
+            job.wait(timeout=60)
+        report = {
+            "articles": args.articles,
+            "relevant_share": args.relevant_share,
+            "throughput_articles_per_second": round(rate, 1),
+            "latency_rate_articles_per_second": args.rate,
+            "latency_alerts_measured": len(latencies),
+            "latency_p50_seconds": round(percentile(latencies, 50), 3),
+            "latency_p95_seconds": round(percentile(latencies, 95), 3),
+            "latency_p99_seconds": round(percentile(latencies, 99), 3),
+            "peak_memory_mib": round(sampler.peak_bytes / 2**20),
+        }
+        print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
