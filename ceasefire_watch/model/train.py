@@ -42,7 +42,7 @@ class TrainingConfig:
     output_dir: Path = DEFAULT_MODEL_DIR
     fp32_dir: Path = FP32_DIR
     name: str = "ceasefire-stance-minilm"
-    version: str = "1.0.0"
+    version: str = "1.1.0"
     epochs: int = 6
     batch_size: int = 16
     learning_rate: float = 8e-5
@@ -87,7 +87,11 @@ def predict_labels(
 
 
 def export_onnx_int8(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, output_dir: Path) -> Path:
-    """Export with dynamic batch and sequence axes, then quantise weights to int8."""
+    """Export with dynamic batch and sequence axes, then quantise weights to int8, per channel.
+
+    Per-channel scales kept the held-out scores within a point of fp32 when each sentence is
+    scored on its own (see the model card); per-tensor scales lost up to 1.3 points.
+    """
     output_dir.mkdir(parents=True, exist_ok=True)
     fp32_path = output_dir.parent / f".{output_dir.name}.fp32.onnx"
     sample = tokenizer(["The ceasefire holds."], return_tensors="pt")
@@ -104,9 +108,16 @@ def export_onnx_int8(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
         dynamo=False,
     )
     int8_path = output_dir / ONNX_FILE
-    quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8)
+    quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8, per_channel=True)
     fp32_path.unlink()
     return int8_path
+
+
+def package_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, config: TrainingConfig) -> None:
+    """Write the runtime model folder: int8 ONNX, tokenizer and metadata."""
+    export_onnx_int8(model, tokenizer, config.output_dir)
+    tokenizer.save_pretrained(config.output_dir)
+    ModelMetadata(config.name, config.version, LABELS, config.max_length).write(config.output_dir)
 
 
 def train(config: TrainingConfig) -> dict[str, Any]:
@@ -163,9 +174,7 @@ def train(config: TrainingConfig) -> dict[str, Any]:
     shutil.rmtree(config.fp32_dir, ignore_errors=True)
     model.save_pretrained(config.fp32_dir)
     tokenizer.save_pretrained(config.fp32_dir)
-    export_onnx_int8(model, tokenizer, config.output_dir)
-    tokenizer.save_pretrained(config.output_dir)
-    ModelMetadata(config.name, config.version, LABELS, config.max_length).write(config.output_dir)
+    package_model(model, tokenizer, config)
     return {
         "best_epoch": best_epoch,
         "history": history,
