@@ -15,9 +15,10 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(BIN)/.installed  ## Install Python packages into .venv, fetch Kafka, build the Prism runner
+setup: $(BIN)/.installed  ## Install Python packages into .venv, fetch Kafka, build Prism, install Prometheus
 	$(BIN)/python -m ceasefire_watch.local.kafka install
 	$(BIN)/python -m ceasefire_watch.local.prism
+	bash scripts/install_prometheus.sh
 
 demo: setup  ## Start a local broker, publish the sample articles, run the pipeline, print alerts
 	$(BIN)/ceasefire-watch demo
@@ -26,6 +27,7 @@ lint: $(BIN)/.installed  ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy deploy/grafana/generate.py
 
 test: setup lint  ## Lint, then every test: unit and integration (real Kafka, Prism, the bundled model)
 	$(BIN)/python -m pytest
