@@ -80,12 +80,14 @@ def follow(kafka: KafkaSettings, topic: str, from_beginning: bool) -> Iterator[d
 
 
 def format_alert(alert: dict[str, Any]) -> str:
-    """One readable line: stance, confidence, speaker, statement, outlet."""
+    """A readable line: stance, confidence, speaker, conflict, statement, conditions, outlet."""
     stance = alert["stance"]["label"]
     confidence = alert["stance"]["scores"].get(stance, 0.0)
-    speaker = alert.get("speaker") or "unattributed"
+    speaker = alert["speaker"]["name"] if alert.get("speaker") else "unattributed"
+    conflict = f" [{alert['conflict']}]" if alert.get("conflict") else ""
     statement = " ".join(alert["statement"]["text"].split())
+    conditions = "".join(f"\n      condition: {condition}" for condition in alert.get("conditions", []))
     return (
-        f"[{stance.upper():<11} {confidence:4.2f}] {speaker}: {statement}"
-        f"  — {alert['article']['source']}, {alert['published_at']} ({alert['alert_id'][:8]})"
+        f"[{stance.upper():<11} {confidence:4.2f}]{conflict} {speaker}: {statement}"
+        f"  — {alert['article']['source']}, {alert['published_at']} ({alert['alert_id'][:8]}){conditions}"
     )

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
+
+SpeakerKind = Literal["person", "organisation", "state"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,15 @@ class DeadLetter:
 
 
 @dataclass(frozen=True)
+class Speaker:
+    """Whoever a statement is attributed to, and on whose behalf they speak."""
+
+    name: str
+    kind: SpeakerKind
+    speaks_for: str | None
+
+
+@dataclass(frozen=True)
 class Statement:
     """A candidate ceasefire sentence, with its neighbours and character offsets in the text."""
 
@@ -57,7 +69,8 @@ class Statement:
     context_before: str
     context_after: str
     matched_terms: tuple[str, ...]
-    speaker: str | None = None
+    speaker: Speaker | None = None
+    conflict: str | None = None
 
 
 IRRELEVANT = "irrelevant"

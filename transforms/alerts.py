@@ -16,8 +16,10 @@ from typing import Any
 import apache_beam as beam
 
 from ceasefire_watch import metrics
-from ceasefire_watch.records import ClassifiedStatement, DeadLetter
+from ceasefire_watch.attribution import extract_conditions
+from ceasefire_watch.records import ClassifiedStatement, DeadLetter, Speaker
 
+ALERT_SCHEMA_VERSION = 2
 KeyedMessage = tuple[bytes, bytes]
 Clock = Callable[[], datetime]
 
@@ -40,8 +42,9 @@ def build_alert(classified: ClassifiedStatement, detected_at: datetime) -> dict[
     """The alert document for one relevant statement (see alert.schema.json)."""
     statement = classified.statement
     article = statement.article
+    stance = classified.prediction.stance
     return {
-        "schema_version": 1,
+        "schema_version": ALERT_SCHEMA_VERSION,
         "alert_id": alert_id(article.id, statement.start, statement.end, classified.model_version),
         "type": "statement",
         "article": {
@@ -60,12 +63,20 @@ def build_alert(classified: ClassifiedStatement, detected_at: datetime) -> dict[
             "context_after": statement.context_after,
             "matched_terms": list(statement.matched_terms),
         },
-        "speaker": statement.speaker,
-        "stance": {"label": classified.prediction.stance, "scores": classified.prediction.scores},
+        "speaker": _speaker_document(statement.speaker),
+        "conflict": statement.conflict,
+        "stance": {"label": stance, "scores": classified.prediction.scores},
+        "conditions": extract_conditions(statement.text) if stance == "conditional" else [],
         "model": {"name": classified.model_name, "version": classified.model_version},
         "published_at": _isoformat(article.published_at),
         "detected_at": _isoformat(detected_at),
     }
+
+
+def _speaker_document(speaker: Speaker | None) -> dict[str, Any] | None:
+    if speaker is None:
+        return None
+    return {"name": speaker.name, "type": speaker.kind, "speaks_for": speaker.speaks_for}
 
 
 def build_dead_letter(dead_letter: DeadLetter, failed_at: datetime) -> dict[str, Any]:

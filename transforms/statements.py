@@ -1,19 +1,24 @@
-"""FindStatements: split articles into sentences and keep those that may be about a ceasefire.
+"""FindStatements: the sentences that may be about a ceasefire, as attributed statements.
 
 The lexicon is deliberately broad (high recall): the stance model, not the lexicon, decides
-what is relevant. Offsets are character offsets into the article text.
+what is relevant. A candidate inside a multi-sentence quotation becomes the whole quotation,
+attributed to its speaker and tagged with the conflict it concerns. Offsets are character
+offsets into the article text.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import apache_beam as beam
 
 from ceasefire_watch import metrics
-from ceasefire_watch.records import Article, Statement
+from ceasefire_watch.attribution import SpeakerAttributor, expand_to_quotes
+from ceasefire_watch.conflicts import load_gazetteer
+from ceasefire_watch.records import Article, Speaker, Statement
 
 CEASEFIRE_LEXICON = re.compile(
     r"""\b(?:
@@ -125,34 +130,81 @@ def ceasefire_terms(sentence: str) -> tuple[str, ...]:
     )
 
 
-def find_statements(article: Article) -> Iterator[Statement]:
-    """Each sentence that mentions the lexicon, with the sentences on either side as context."""
+def candidate_spans(text: str) -> list[tuple[int, int]]:
+    """[start, end) of every sentence that mentions the lexicon."""
+    return [(s.start, s.end) for s in split_sentences(text) if ceasefire_terms(s.text)]
+
+
+def statements_from_spans(
+    article: Article, spans: Sequence[tuple[int, int]], speakers: Sequence[Speaker | None] | None = None
+) -> Iterator[Statement]:
+    """A Statement per span, with the whole sentences just before and after it as context."""
     sentences = split_sentences(article.text)
-    for index, sentence in enumerate(sentences):
-        terms = ceasefire_terms(sentence.text)
-        if not terms:
-            continue
+    for position, (start, end) in enumerate(spans):
+        before = [sentence for sentence in sentences if sentence.end <= start]
+        after = [sentence for sentence in sentences if sentence.start >= end]
+        text = article.text[start:end]
         yield Statement(
             article=article,
-            text=sentence.text,
-            start=sentence.start,
-            end=sentence.end,
-            sentence_index=index,
-            context_before=sentences[index - 1].text if index > 0 else "",
-            context_after=sentences[index + 1].text if index + 1 < len(sentences) else "",
-            matched_terms=terms,
+            text=text,
+            start=start,
+            end=end,
+            sentence_index=len(before),
+            context_before=before[-1].text if before else "",
+            context_after=after[0].text if after else "",
+            matched_terms=ceasefire_terms(text),
+            speaker=speakers[position] if speakers is not None else None,
         )
 
 
-class _FindStatementsFn(beam.DoFn):
-    def process(self, article: Article) -> Iterator[Statement]:
-        for statement in find_statements(article):
+def find_statements(article: Article) -> Iterator[Statement]:
+    """Each sentence that mentions the lexicon, unattributed: the lexicon step on its own."""
+    return statements_from_spans(article, candidate_spans(article.text))
+
+
+class _MatchLexiconFn(beam.DoFn):
+    """Keeps only articles with candidate sentences, so the costly steps after see few articles."""
+
+    def process(self, article: Article) -> Iterator[tuple[Article, list[tuple[int, int]]]]:
+        spans = candidate_spans(article.text)
+        if spans:
+            yield article, spans
+
+
+class _AttributeSpeakersFn(beam.DoFn):
+    """Widens candidates to whole multi-sentence quotes and attributes each to its speaker."""
+
+    def setup(self) -> None:
+        self._attributor = SpeakerAttributor()
+
+    def process(self, candidates: tuple[Article, list[tuple[int, int]]]) -> Iterator[Statement]:
+        article, spans = candidates
+        statement_spans = expand_to_quotes(article.text, spans)
+        speakers = self._attributor.attribute(article.text, statement_spans)
+        for statement in statements_from_spans(article, statement_spans, speakers):
             metrics.STATEMENTS_FOUND.inc()
             yield statement
 
 
+class _TagConflictFn(beam.DoFn):
+    """Names the war a statement is about, from the shipped gazetteer of actors and places."""
+
+    def setup(self) -> None:
+        self._gazetteer = load_gazetteer()
+
+    def process(self, statement: Statement) -> Iterator[Statement]:
+        context = f"{statement.context_before} {statement.context_after}"
+        conflict = self._gazetteer.tag(statement.text, context, statement.article.text)
+        yield dataclasses.replace(statement, conflict=conflict)
+
+
 class FindStatements(beam.PTransform):
-    """Articles in, candidate ceasefire Statements out (zero or more per article)."""
+    """Articles in; attributed, conflict-tagged candidate Statements out (zero or more per article)."""
 
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
-        return articles | "MatchLexicon" >> beam.ParDo(_FindStatementsFn())
+        return (
+            articles
+            | "MatchLexicon" >> beam.ParDo(_MatchLexiconFn())
+            | "QuotesAndSpeakers" >> beam.ParDo(_AttributeSpeakersFn())
+            | "TagConflicts" >> beam.ParDo(_TagConflictFn())
+        )

@@ -11,6 +11,7 @@ from ceasefire_watch.records import (
     ClassifiedStatement,
     DeadLetter,
     SourceRecord,
+    Speaker,
     StanceScores,
     Statement,
 )
@@ -32,7 +33,18 @@ SCORES = StanceScores(
 
 
 def classified(version: str = "1.0.0") -> ClassifiedStatement:
-    statement = Statement(ARTICLE, "We agree, but.", 0, 14, 0, "", "Later.", ("truce",), speaker="Spokesman")
+    statement = Statement(
+        ARTICLE,
+        "We agree, but only if the shelling stops.",
+        0,
+        41,
+        0,
+        "",
+        "Later.",
+        ("truce",),
+        speaker=Speaker("Amal Haddad", "person", "Example Army"),
+        conflict="yemen",
+    )
     return ClassifiedStatement(statement, SCORES, "stance-model", version)
 
 
@@ -58,7 +70,9 @@ class TestBuildAlert:
         alert = build_alert(classified(), NOW)
         schemas.validator(schemas.ALERT).validate(alert)
         assert alert["stance"]["label"] == "conditional"
-        assert alert["speaker"] == "Spokesman"
+        assert alert["speaker"] == {"name": "Amal Haddad", "type": "person", "speaks_for": "Example Army"}
+        assert alert["conflict"] == "yemen"
+        assert alert["conditions"] == ["the shelling stops"]
         assert alert["published_at"] == "2025-03-13T18:00:00.000Z"
         assert alert["detected_at"] == "2025-03-13T18:06:00.000Z"
 

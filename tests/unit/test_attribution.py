@@ -1,0 +1,298 @@
+"""Speaker attribution, multi-sentence quotations and condition extraction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ceasefire_watch.attribution import (
+    Speaker,
+    SpeakerAttributor,
+    expand_to_quotes,
+    extract_conditions,
+    find_quotations,
+)
+from transforms.statements import split_sentences
+
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed-article.txt"
+PUTIN = Speaker("Vladimir Putin", "person", "Russia")
+KEY_SENTENCE = "“We agree with the proposal for a ceasefire to cease hostilities"
+QUESTION_QUOTE = "“Who will give orders to cease hostilities?"
+
+
+@pytest.fixture(scope="module")
+def attributor() -> SpeakerAttributor:
+    return SpeakerAttributor()
+
+
+@pytest.fixture(scope="module")
+def seed() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+def span_of(text: str, fragment: str) -> tuple[int, int]:
+    start = text.index(fragment)
+    return start, start + len(fragment)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    return [(s.start, s.end) for s in split_sentences(text)]
+
+
+def statement_starting(text: str, spans: list[tuple[int, int]], prefix: str) -> tuple[int, int]:
+    return next(span for span in spans if text[span[0] : span[1]].startswith(prefix))
+
+
+def speaker_of(attributor: SpeakerAttributor, text: str, fragment: str) -> Speaker | None:
+    return attributor.attribute(text, [span_of(text, fragment)])[0]
+
+
+class TestSeedArticle:
+    def test_key_statements_are_putins(self, attributor, seed):
+        """The key conditional sentence and the other quoted key statements are Vladimir Putin's."""
+        spans = expand_to_quotes(seed, sentence_spans(seed))
+        prefixes = [
+            KEY_SENTENCE,
+            QUESTION_QUOTE,
+            "“All these issues need to be carefully",
+            "“The idea is good, and we absolutely support it",
+        ]
+        chosen = [statement_starting(seed, spans, prefix) for prefix in prefixes]
+        assert attributor.attribute(seed, chosen) == [PUTIN] * len(prefixes)
+
+    def test_multi_sentence_question_quote_becomes_one_statement(self, seed):
+        """The four sentences of the question quotation, attribution included, merge into one statement."""
+        sentences = sentence_spans(seed)
+        quote_start = seed.index(QUESTION_QUOTE)
+        pieces = [s for s in sentences if quote_start <= s[0] < seed.index("Putin said.", quote_start) + 11]
+        assert len(pieces) >= 4
+        expanded = expand_to_quotes(seed, pieces)
+        assert len(expanded) == 1
+        text = seed[expanded[0][0] : expanded[0][1]]
+        assert text.startswith(QUESTION_QUOTE)
+        assert text.endswith("Who will be blamed for violating the ceasefire?” Putin said.")
+
+    def test_key_sentence_conditions(self, seed):
+        """The conditions of the key sentence are the enduring peace and removing the root causes."""
+        start = seed.index(KEY_SENTENCE)
+        statement = seed[start : seed.index("he said.", start) + len("he said.")]
+        conditions = extract_conditions(statement)
+        assert any("enduring peace" in c for c in conditions)
+        assert any("remove the root causes" in c for c in conditions)
+        assert all(c in statement for c in conditions)
+
+    def test_narration_has_no_speaker(self, attributor, seed):
+        """A narration sentence with no speech verb and no quotation has no speaker."""
+        assert (
+            speaker_of(attributor, seed, "His remarks come as the U.S. pushes for a ceasefire proposal")
+            is None
+        )
+
+    def test_one_parse_serves_every_span(self, attributor, seed):
+        """attribute returns one answer per span, in order, and none for no spans."""
+        spans = sentence_spans(seed)
+        assert len(attributor.attribute(seed, spans)) == len(spans)
+        assert attributor.attribute(seed, []) == []
+
+
+class TestDirectQuotes:
+    @pytest.mark.parametrize(
+        ("text", "fragment"),
+        [
+            ("Hamas official Basem Naim spoke in Doha.\n“We accept the truce,” Naim said.", "“We accept"),
+            (
+                "Hamas official Basem Naim told reporters: “We accept the truce.”",
+                "Hamas official Basem Naim told reporters: “We accept the truce.”",
+            ),
+            ("“We accept the truce,” said Basem Naim, a spokesman for Hamas.", "“We accept"),
+        ],
+    )
+    def test_quote_with_attribution_clause(self, attributor, text, fragment):
+        """“...,” X said / X said: “...” / “...,” said X all name X, by his full name."""
+        speaker = speaker_of(attributor, text, fragment)
+        assert speaker == Speaker("Basem Naim", "person", "Hamas")
+
+    def test_continued_quote_takes_previous_speaker(self, attributor):
+        """A quotation with no attribution continues the one before it in the paragraph."""
+        text = "“The group has been isolated,” army spokesman Nabil Abdallah claimed. “They will surrender.”"
+        assert speaker_of(attributor, text, "“They will surrender.”") == Speaker(
+            "Nabil Abdallah", "person", "army"
+        )
+
+    def test_quote_after_colon_paragraph(self, attributor):
+        """A quotation opening a paragraph after `X said:` is X's."""
+        text = "The Qatari mediator Majed al-Ansari said:\n“Both sides must hold their fire.”"
+        assert speaker_of(attributor, text, "“Both sides").name == "Majed al-Ansari"
+
+    def test_straight_quotes(self, attributor):
+        """Straight quotation marks work like curly ones."""
+        text = '"We will honour the truce," Israeli army spokesman Avi Levy said.'
+        assert speaker_of(attributor, text, '"We will honour').name == "Avi Levy"
+
+
+class TestReportedSpeech:
+    @pytest.mark.parametrize(
+        "sentence",
+        [
+            "Prime Minister Ana Torres said that the truce would hold.",
+            "Prime Minister Ana Torres said the truce would hold.",
+            "According to Prime Minister Ana Torres, the truce will hold.",
+            "Prime Minister Ana Torres told reporters that the truce would hold.",
+            "Prime Minister Ana Torres warned that the truce might not hold.",
+            "Prime Minister Ana Torres insisted the truce would hold.",
+        ],
+    )
+    def test_reported_speech_patterns(self, attributor, sentence):
+        """said (that), according to, told reporters, warned, insisted: each names the speaker."""
+        assert speaker_of(attributor, sentence, sentence).name == "Ana Torres"
+
+    def test_added_with_pronoun(self, attributor):
+        """`He added` refers back to the last person who spoke."""
+        text = "Colonel Omar Haddad said the ceasefire held. He added that patrols would continue."
+        assert speaker_of(attributor, text, "He added").name == "Omar Haddad"
+
+    def test_pronoun_prefers_the_subject(self, attributor):
+        """`he said` after `X thanked Y` is X, the subject, not Y, the nearer name."""
+        text = (
+            "Putin thanked U.S. President Donald Trump for the effort.\n"
+            "“We agree with the ceasefire,” he said."
+        )
+        speaker = speaker_of(attributor, "Russian President Vladimir Putin spoke. " + text, "“We agree")
+        assert speaker == PUTIN
+
+    def test_negated_speech_is_no_statement(self, attributor):
+        """`has not said` attributes nothing."""
+        text = "The White Army, a youth militia, has not said whether it will respect the halt."
+        assert speaker_of(attributor, text, text) is None
+
+    def test_joint_subject_has_no_single_speaker(self, attributor):
+        """A joint act of two parties has no single speaker."""
+        text = "Israel and Hamas agreed to a ceasefire on Sunday."
+        assert speaker_of(attributor, text, text) is None
+
+
+class TestRolesAndTypes:
+    def test_role_reference_resolves_to_titled_person(self, attributor):
+        """`the Russian president` is the named person whose title matches, not the nearest name."""
+        text = (
+            "Russian President Vladimir Putin met U.S. President Donald Trump in Helsinki.\n"
+            "The ceasefire must address root causes, the Russian president said."
+        )
+        assert speaker_of(attributor, text, text.split("\n")[1]) == PUTIN
+
+    def test_spokesman_reference(self, attributor):
+        """`the spokesman` is the person introduced earlier with that title."""
+        text = (
+            "“We reject the truce,” army spokesman Colonel Patrice Mbuyi said. "
+            "The spokesman said operations would continue."
+        )
+        assert speaker_of(attributor, text, "The spokesman said").name == "Patrice Mbuyi"
+
+    def test_unnamed_role_is_its_own_speaker(self, attributor):
+        """An official never named is reported by role."""
+        text = "An Israeli official, speaking on condition of anonymity, said the pause would end."
+        assert speaker_of(attributor, text, text) == Speaker("Israeli official", "person", "Israel")
+
+    @pytest.mark.parametrize(
+        ("sentence", "expected"),
+        [
+            ("Hamas said on Monday it accepted the truce.", Speaker("Hamas", "organisation", "Hamas")),
+            ("Russia said it would observe the truce.", Speaker("Russia", "state", "Russia")),
+            ("Moscow said the truce was a trick.", Speaker("Moscow", "state", "Russia")),
+            (
+                "The Russian defence ministry said the truce held.",
+                Speaker("Russian defence ministry", "organisation", "Russia"),
+            ),
+        ],
+    )
+    def test_organisations_and_states(self, attributor, sentence, expected):
+        """Organisations and states are typed, and a capital speaks for its country."""
+        assert speaker_of(attributor, sentence, sentence) == expected
+
+    def test_appositive_gives_speaks_for(self, attributor):
+        """`X, the Sudanese army's spokesman,` speaks for the Sudanese army."""
+        text = "Nabil Abdallah, the Sudanese army's spokesman, said the truce was over."
+        assert speaker_of(attributor, text, text) == Speaker("Nabil Abdallah", "person", "Sudanese army")
+
+
+class TestQuotations:
+    def test_find_quotations_curly_and_straight(self):
+        """Curly and straight quotations are found with their marks; an unclosed one runs to the line end."""
+        text = '“One.” and "two" and “three\nnext'
+        assert [text[s:e] for s, e in find_quotations(text)] == ["“One.”", '"two"', "“three"]
+
+    def test_sentences_inside_a_quote_merge(self):
+        """Every sentence cut out of `“A. B? C?” he said.` widens to the same statement."""
+        text = (
+            "Intro line.\n“We agree. But who will monitor it? Who will pay?” he said. Then fighting resumed."
+        )
+        expanded = expand_to_quotes(text, sentence_spans(text))
+        assert [text[s:e] for s, e in expanded] == [
+            "Intro line.",
+            "“We agree. But who will monitor it? Who will pay?” he said.",
+            "Then fighting resumed.",
+        ]
+
+    def test_lead_in_attribution_is_kept(self):
+        """A quotation opened inside a sentence keeps the words before it."""
+        text = 'Putin asked "would they leave? Should we release them?" Fighting went on.'
+        spans = sentence_spans(text)
+        expanded = expand_to_quotes(text, spans)
+        assert (
+            text[expanded[0][0] : expanded[0][1]] == 'Putin asked "would they leave? Should we release them?"'
+        )
+
+    def test_whole_sentences_are_left_alone(self):
+        """Spans that already hold their quotation, or none, are unchanged."""
+        text = "“We agree,” he said. The truce held."
+        spans = sentence_spans(text)
+        assert expand_to_quotes(text, spans) == spans
+
+
+class TestConditions:
+    @pytest.mark.parametrize(
+        ("statement", "expected"),
+        [
+            ("We agree to a truce, but Israel must withdraw first.", ["Israel must withdraw first"]),
+            ("Kyiv will stop strikes, but only if Moscow halts its attacks.", ["Moscow halts its attacks"]),
+            ("Ukraine is ready provided that Russian warships stay east.", ["Russian warships stay east"]),
+            ("We will hold fire as long as the other side does.", ["the other side does"]),
+            (
+                "We will withdraw on condition that our prisoners are released.",
+                ["our prisoners are released"],
+            ),
+            ("The truce takes effect once the hostages are released.", ["the hostages are released"]),
+            ("There will be no truce unless the siege ends.", ["the siege ends"]),
+            (
+                "The rebels must first hand over their weapons.",
+                ["The rebels must first hand over their weapons"],
+            ),
+            (
+                "“Who will give orders to cease hostilities? And who will pay?” he said.",
+                ["Who will give orders to cease hostilities", "who will pay"],
+            ),
+        ],
+    )
+    def test_markers(self, statement, expected):
+        """Each conditional construction yields its condition without the marker word."""
+        assert extract_conditions(statement) == expected
+
+    def test_coordinated_conditions_split(self):
+        """Two clauses joined by `and` are two conditions; two nouns joined by `and` are not split."""
+        statement = "Only if the checkpoints near Rafah and Gaza City are lifted and aid reaches every town."
+        assert extract_conditions(statement) == [
+            "the checkpoints near Rafah and Gaza City are lifted",
+            "aid reaches every town",
+        ]
+
+    def test_exact_substrings_in_order_without_duplicates(self):
+        """Conditions are substrings of the statement, in order, each once."""
+        statement = "We accept, but the army must leave, and the army must leave, once talks begin."
+        conditions = extract_conditions(statement)
+        assert conditions == ["the army must leave", "talks begin"]
+        assert all(c in statement for c in conditions)
+
+    def test_plain_statement_has_no_conditions(self):
+        """A statement with no condition yields nothing."""
+        assert extract_conditions("We welcome the ceasefire agreement.") == []
