@@ -21,6 +21,9 @@ STATEMENTS_FOUND = Counter(
     "ceasefire_statements_found", "Candidate ceasefire sentences found by the lexicon."
 )
 ALERTS = Counter("ceasefire_alerts", "Alerts written to the alerts topic, by stance.", ["stance"])
+STANCE_SHIFTS = Counter(
+    "ceasefire_stance_shifts", "Stance-shift alerts: a speaker's stance on a conflict changed."
+)
 INFERENCE_BATCH_SIZE = Histogram(
     "ceasefire_inference_batch_size_statements",
     "Statements per model call.",

@@ -11,6 +11,7 @@ from ceasefire_watch.config import PipelineSettings
 from ceasefire_watch.records import ClassifiedStatement, Statement
 from transforms.detect import DetectCeasefireStatements
 from transforms.kafka_io import ReaderSettings, ReadFromKafkaTopic, WriteToKafkaTopic
+from transforms.novelty import AlertHistory
 
 
 def build_streaming_pipeline(
@@ -25,7 +26,12 @@ def build_streaming_pipeline(
     detected = (
         pipeline
         | "ReadArticles" >> ReadFromKafkaTopic(settings.topics.articles, reader)
-        | "Detect" >> DetectCeasefireStatements(model_handler, settings.max_article_bytes)
+        | "Detect"
+        >> DetectCeasefireStatements(
+            model_handler,
+            settings.max_article_bytes,
+            history=AlertHistory(settings.kafka, settings.topics.alerts),
+        )
     )
     detected["alerts"] | "WriteAlerts" >> WriteToKafkaTopic(settings.topics.alerts, settings.kafka)
     detected["dead_letters"] | "WriteDeadLetters" >> WriteToKafkaTopic(

@@ -17,6 +17,7 @@ import apache_beam as beam
 
 from ceasefire_watch import metrics
 from ceasefire_watch.attribution import extract_conditions
+from ceasefire_watch.novelty import Novelty, Sighting
 from ceasefire_watch.records import ClassifiedStatement, DeadLetter, Speaker
 
 ALERT_SCHEMA_VERSION = 2
@@ -38,15 +39,24 @@ def alert_id(article_id: str, start: int, end: int, model_version: str) -> str:
     return hashlib.sha256(material).hexdigest()[:32]
 
 
-def build_alert(classified: ClassifiedStatement, detected_at: datetime) -> dict[str, Any]:
+def alert_id_of(classified: ClassifiedStatement) -> str:
+    statement = classified.statement
+    return alert_id(statement.article.id, statement.start, statement.end, classified.model_version)
+
+
+def build_alert(classified: ClassifiedStatement, novelty: Novelty, detected_at: datetime) -> dict[str, Any]:
     """The alert document for one relevant statement (see alert.schema.json)."""
     statement = classified.statement
     article = statement.article
     stance = classified.prediction.stance
     return {
         "schema_version": ALERT_SCHEMA_VERSION,
-        "alert_id": alert_id(article.id, statement.start, statement.end, classified.model_version),
+        "alert_id": alert_id_of(classified),
         "type": "statement",
+        "statement_id": novelty.statement_id,
+        "first_seen": _isoformat(novelty.first_seen),
+        "sources": novelty.sources,
+        "repeat": novelty.repeat,
         "article": {
             "id": article.id,
             "url": article.url,
@@ -71,6 +81,50 @@ def build_alert(classified: ClassifiedStatement, detected_at: datetime) -> dict[
         "published_at": _isoformat(article.published_at),
         "detected_at": _isoformat(detected_at),
     }
+
+
+def build_stance_shift(
+    classified: ClassifiedStatement, novelty: Novelty, detected_at: datetime
+) -> dict[str, Any]:
+    """The stance-shift document (see stance-shift.schema.json); its id is stable across replays."""
+    previous = novelty.previous
+    if previous is None:
+        raise ValueError("a stance shift needs the previous statement")
+    current = sighting_of(classified)
+    return {
+        "schema_version": ALERT_SCHEMA_VERSION,
+        "alert_id": hashlib.sha256(f"{previous.alert_id}>{current.alert_id}".encode()).hexdigest()[:32],
+        "type": "stance_shift",
+        "speaker": current.speaker,
+        "conflict": current.conflict,
+        "previous": _sighting_document(previous),
+        "current": _sighting_document(current),
+        "detected_at": _isoformat(detected_at),
+    }
+
+
+def _sighting_document(sighting: Sighting) -> dict[str, Any]:
+    return {
+        "alert_id": sighting.alert_id,
+        "stance": sighting.stance,
+        "text": sighting.text,
+        "source": sighting.source,
+        "published_at": _isoformat(sighting.published_at),
+    }
+
+
+def sighting_of(classified: ClassifiedStatement) -> Sighting:
+    """What the novelty memory keeps of a classified statement."""
+    statement = classified.statement
+    return Sighting(
+        alert_id=alert_id_of(classified),
+        text=statement.text,
+        source=statement.article.source,
+        published_at=statement.article.published_at,
+        speaker=statement.speaker.name if statement.speaker else None,
+        conflict=statement.conflict,
+        stance=classified.prediction.stance or "",
+    )
 
 
 def _speaker_document(speaker: Speaker | None) -> dict[str, Any] | None:
@@ -105,9 +159,10 @@ class _AlertFn(beam.DoFn):
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
 
-    def process(self, classified: ClassifiedStatement) -> Iterator[KeyedMessage]:
+    def process(self, element: tuple[ClassifiedStatement, Novelty]) -> Iterator[KeyedMessage]:
+        classified, novelty = element
         detected_at = self._clock()
-        alert = build_alert(classified, detected_at)
+        alert = build_alert(classified, novelty, detected_at)
         article = classified.statement.article
         metrics.ALERTS.labels(stance=alert["stance"]["label"]).inc()
         metrics.END_TO_END_LATENCY.labels(reference="published").observe(
@@ -118,10 +173,14 @@ class _AlertFn(beam.DoFn):
                 (detected_at - article.ingested_at).total_seconds()
             )
         yield article.id.encode("utf-8"), encode(alert)
+        if novelty.previous is not None:
+            metrics.STANCE_SHIFTS.inc()
+            yield article.id.encode("utf-8"), encode(build_stance_shift(classified, novelty, detected_at))
 
 
 class BuildAlerts(beam.PTransform):
-    """ClassifiedStatements in; (key, JSON) messages out, keyed by article id to share a partition."""
+    """(ClassifiedStatement, Novelty) pairs in; statement and stance-shift alerts out as (key, JSON),
+    keyed by article id so an article's alerts share a partition."""
 
     def __init__(self, clock: Clock = utc_now) -> None:
         super().__init__()

@@ -9,24 +9,30 @@ from apache_beam.ml.inference.base import ModelHandler
 
 from ceasefire_watch.records import ClassifiedStatement, Statement
 from transforms.alerts import BuildAlerts, BuildDeadLetters, Clock, utc_now
+from transforms.novelty import AlertHistory, TrackNovelty
 from transforms.parse import ARTICLES, DEAD_LETTERS, ParseArticles
 from transforms.stance import ClassifyStance
 from transforms.statements import FindStatements
 
 
 class DetectCeasefireStatements(beam.PTransform):
-    """SourceRecords in; ``{"alerts": ..., "dead_letters": ...}`` of (key, JSON) messages out."""
+    """SourceRecords in; ``{"alerts": ..., "dead_letters": ...}`` of (key, JSON) messages out.
+
+    With an AlertHistory, repeat and stance-shift detection starts from the alerts already written.
+    """
 
     def __init__(
         self,
         model_handler: ModelHandler[Statement, ClassifiedStatement, Any],
         max_article_bytes: int,
         clock: Clock = utc_now,
+        history: AlertHistory | None = None,
     ) -> None:
         super().__init__()
         self._model_handler = model_handler
         self._max_article_bytes = max_article_bytes
         self._clock = clock
+        self._history = history
 
     def expand(self, records: beam.PCollection) -> dict[str, beam.PCollection]:
         parsed = records | "ParseArticles" >> ParseArticles(self._max_article_bytes)
@@ -34,6 +40,7 @@ class DetectCeasefireStatements(beam.PTransform):
             parsed[ARTICLES]
             | "FindStatements" >> FindStatements()
             | "ClassifyStance" >> ClassifyStance(self._model_handler)
+            | "TrackNovelty" >> TrackNovelty(self._history)
             | "BuildAlerts" >> BuildAlerts(self._clock)
         )
         dead_letters = parsed[DEAD_LETTERS] | "BuildDeadLetters" >> BuildDeadLetters(self._clock)

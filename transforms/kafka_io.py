@@ -286,3 +286,22 @@ class WriteToKafkaTopic(beam.PTransform):
         return messages | "Produce" >> beam.ParDo(
             _ProduceFn(self._kafka, self._topic, self._max_message_bytes)
         )
+
+
+def read_until_end(kafka: KafkaSettings, topic: str) -> Iterator[bytes]:
+    """Every message value of a topic, from the beginning to its end when the call starts."""
+    consumer = KafkaConsumer(**kafka.client_config(), group_id=None, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not partitions:
+            return
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        while any(consumer.position(tp) < ends[tp] for tp in partitions):
+            for records in consumer.poll(timeout_ms=500).values():
+                for record in records:
+                    if record.offset < ends[TopicPartition(record.topic, record.partition)]:
+                        yield record.value
+    finally:
+        consumer.close()

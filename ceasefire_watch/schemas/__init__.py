@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator
 ARTICLE = "article"
 ALERT = "alert"
 DEAD_LETTER = "dead-letter"
+STANCE_SHIFT = "stance-shift"
 
 
 @cache

@@ -144,6 +144,12 @@ def rows() -> list[tuple[str, list[Panel]]]:
             stacked=True,
         ),
         graph(
+            "Stance shifts",
+            "Stance-shift alerts per second: a speaker's stance on a conflict changed.",
+            "short",
+            [query("A", rate("ceasefire_stance_shifts_total"), "shifts/s")],
+        ),
+        graph(
             "Consumer lag per partition",
             "Messages between the reader's position and the end of each partition of the articles topic.",
             "short",

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,8 +99,18 @@ def kill_job(job: subprocess.Popen[bytes], sig: signal.Signals = signal.SIGKILL)
     job.wait(timeout=60)
 
 
-def collect(bootstrap: str, topic: str, until: int, timeout_s: float = 240) -> list[dict[str, Any]]:
-    """Read a topic from the beginning until ``until`` messages arrived or the time is up."""
+def is_statement(alert: dict[str, Any]) -> bool:
+    return alert.get("type") == "statement"
+
+
+def collect(
+    bootstrap: str,
+    topic: str,
+    until: int,
+    timeout_s: float = 240,
+    counted: Callable[[dict[str, Any]], bool] = lambda _: True,
+) -> list[dict[str, Any]]:
+    """Read a topic from the beginning until ``until`` counted messages arrived or the time is up."""
     consumer = KafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
@@ -111,7 +121,7 @@ def collect(bootstrap: str, topic: str, until: int, timeout_s: float = 240) -> l
     documents: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout_s
     try:
-        while len(documents) < until and time.monotonic() < deadline:
+        while sum(map(counted, documents)) < until and time.monotonic() < deadline:
             for records in consumer.poll(timeout_ms=500).values():
                 documents.extend(json.loads(record.value) for record in records)
     finally:
@@ -142,6 +152,11 @@ def backfill_alerts(input_path: Path, tmp_path: Path) -> list[dict[str, Any]]:
         cli("backfill", "--input", str(input_path), "--output", str(output)), check=True, cwd=REPO_ROOT
     )
     return [json.loads(line) for line in output.read_text("utf-8").splitlines() if line.strip()]
+
+
+def statements_only(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Statement alerts, whose ids do not depend on processing order (stance shifts' ids do)."""
+    return [alert for alert in alerts if is_statement(alert)]
 
 
 def write_jsonl(path: Path, documents: Iterable[dict[str, Any]]) -> Path:

@@ -14,9 +14,11 @@ from tests.integration.harness import (
     Topics,
     backfill_alerts,
     collect,
+    is_statement,
     kill_job,
     sample_articles,
     start_job,
+    statements_only,
     wait_for_commits,
     write_jsonl,
 )
@@ -33,7 +35,7 @@ def test_no_alert_is_lost_across_a_sigkill_and_repeats_keep_their_ids(
     articles = [
         {**article, "id": f"{article['id']}-copy{copy}"} for copy in range(6) for article in sample_articles()
     ]
-    expected = backfill_alerts(write_jsonl(tmp_path / "articles.jsonl", articles), tmp_path)
+    expected = statements_only(backfill_alerts(write_jsonl(tmp_path / "articles.jsonl", articles), tmp_path))
     expected_ids = Counter(alert["alert_id"] for alert in expected)
     kafka = KafkaSettings(bootstrap_servers=kafka_bootstrap)
 
@@ -50,13 +52,21 @@ def test_no_alert_is_lost_across_a_sigkill_and_repeats_keep_their_ids(
         time.sleep(0.5)
     finally:
         kill_job(job)
-    written_before_restart = len(collect(kafka_bootstrap, topics.alerts, until=len(expected), timeout_s=5))
+    written_before_restart = len(
+        statements_only(collect(kafka_bootstrap, topics.alerts, until=len(expected), timeout_s=5))
+    )
     assert written_before_restart < len(expected), "the crash should interrupt the stream before it finishes"
 
     job = start_job(kafka_bootstrap, topics, group, tmp_path / "job-2.log")
     try:
-        alerts = collect(
-            kafka_bootstrap, topics.alerts, until=len(expected) + written_before_restart, timeout_s=240
+        alerts = statements_only(
+            collect(
+                kafka_bootstrap,
+                topics.alerts,
+                until=len(expected) + written_before_restart,
+                timeout_s=240,
+                counted=is_statement,
+            )
         )
         assert wait_for_commits(kafka_bootstrap, topics.articles, group), "the group's offsets reach the end"
     finally:

@@ -6,6 +6,7 @@ import base64
 from datetime import UTC, datetime
 
 from ceasefire_watch import schemas
+from ceasefire_watch.novelty import Novelty, Sighting
 from ceasefire_watch.records import (
     Article,
     ClassifiedStatement,
@@ -15,7 +16,7 @@ from ceasefire_watch.records import (
     StanceScores,
     Statement,
 )
-from transforms.alerts import alert_id, build_alert, build_dead_letter
+from transforms.alerts import alert_id, build_alert, build_dead_letter, build_stance_shift
 
 NOW = datetime(2025, 3, 13, 18, 6, tzinfo=UTC)
 ARTICLE = Article(
@@ -27,6 +28,7 @@ ARTICLE = Article(
     datetime(2025, 3, 13, 18, tzinfo=UTC),
     None,
 )
+NEW = Novelty("f" * 32, datetime(2025, 3, 13, 17, tzinfo=UTC), 2, True)
 SCORES = StanceScores(
     {"irrelevant": 0.05, "support": 0.1, "conditional": 0.7, "oppose": 0.05, "neutral": 0.1}
 )
@@ -67,18 +69,40 @@ class TestAlertId:
 class TestBuildAlert:
     def test_matches_the_alert_schema(self):
         """An alert validates against alert.schema.json."""
-        alert = build_alert(classified(), NOW)
+        alert = build_alert(classified(), NEW, NOW)
         schemas.validator(schemas.ALERT).validate(alert)
         assert alert["stance"]["label"] == "conditional"
         assert alert["speaker"] == {"name": "Amal Haddad", "type": "person", "speaks_for": "Example Army"}
         assert alert["conflict"] == "yemen"
         assert alert["conditions"] == ["the shelling stops"]
+        assert (alert["statement_id"], alert["sources"], alert["repeat"]) == ("f" * 32, 2, True)
         assert alert["published_at"] == "2025-03-13T18:00:00.000Z"
         assert alert["detected_at"] == "2025-03-13T18:06:00.000Z"
 
     def test_id_depends_on_model_version(self):
         """Re-classifying with a new model version yields a new alert id."""
-        assert build_alert(classified("1"), NOW)["alert_id"] != build_alert(classified("2"), NOW)["alert_id"]
+        assert (
+            build_alert(classified("1"), NEW, NOW)["alert_id"]
+            != build_alert(classified("2"), NEW, NOW)["alert_id"]
+        )
+
+
+class TestBuildStanceShift:
+    def test_matches_its_schema_and_names_both_statements(self):
+        """A stance shift validates against its schema and carries the previous and the new statement."""
+        previous = Sighting(
+            "0" * 32,
+            "We back the truce.",
+            "Wire",
+            datetime(2025, 3, 1, tzinfo=UTC),
+            "Amal Haddad",
+            "yemen",
+            "support",
+        )
+        shift = build_stance_shift(classified(), Novelty("1" * 32, NOW, 1, False, previous), NOW)
+        schemas.validator(schemas.STANCE_SHIFT).validate(shift)
+        assert (shift["previous"]["stance"], shift["current"]["stance"]) == ("support", "conditional")
+        assert shift["speaker"] == "Amal Haddad"
 
 
 class TestBuildDeadLetter:

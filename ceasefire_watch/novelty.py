@@ -1,0 +1,113 @@
+"""What is new in a statement: is it a syndicated repeat, and has its speaker changed stance?
+
+The memory is rebuilt from the alerts topic when a worker starts (the alerts are the durable
+record of everything already reported), so it survives restarts on any runner without runner
+state, and replays stay idempotent: an alert id seen before gets exactly its earlier answer.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from datasketch import MinHash, MinHashLSH
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_QUOTED = re.compile(r"[“\"]([^”\"]+)[”\"]")
+_SHINGLE_WORDS = 3
+_PERMUTATIONS = 128
+_SIMILARITY_THRESHOLD = 0.6
+
+
+def _quoted_core(text: str) -> str:
+    """The words inside quotation marks when there are any: outlets copy a quote verbatim but
+    rewrite the attribution around it ("the army's spokesman said" vs "said army spokesman")."""
+    quoted = _QUOTED.findall(text)
+    return " ".join(quoted) if quoted else text
+
+
+def _signature(text: str) -> MinHash:
+    """MinHash of word 3-grams of the statement's core, ignoring case, punctuation and quote styles."""
+    words = _WORD.findall(_quoted_core(text).lower())
+    signature = MinHash(num_perm=_PERMUTATIONS, seed=7)
+    for index in range(max(1, len(words) - _SHINGLE_WORDS + 1)):
+        signature.update(" ".join(words[index : index + _SHINGLE_WORDS]).encode("utf-8"))
+    return signature
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One statement as the memory needs it."""
+
+    alert_id: str
+    text: str
+    source: str
+    published_at: datetime
+    speaker: str | None
+    conflict: str | None
+    stance: str
+
+
+@dataclass(frozen=True)
+class Novelty:
+    """The answer for one sighting; ``previous`` is set only when the speaker's stance changed."""
+
+    statement_id: str
+    first_seen: datetime
+    sources: int
+    repeat: bool
+    previous: Sighting | None = None
+
+
+@dataclass
+class _Group:
+    statement_id: str
+    first_seen: datetime
+    sources: set[str] = field(default_factory=set)
+
+
+class StatementMemory:
+    """Near-duplicate groups of statements and the last stance of each speaker in each conflict."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._index = MinHashLSH(threshold=_SIMILARITY_THRESHOLD, num_perm=_PERMUTATIONS)
+        self._groups: dict[str, _Group] = {}
+        self._answers: dict[str, Novelty] = {}
+        self._last_stance: dict[tuple[str, str], Sighting] = {}
+
+    def observe(self, sighting: Sighting) -> Novelty:
+        """Record a statement and say whether it repeats one seen before or shifts its speaker's stance."""
+        with self._lock:
+            return self._observe(sighting)
+
+    def _observe(self, sighting: Sighting) -> Novelty:
+        if sighting.alert_id in self._answers:
+            return self._answers[sighting.alert_id]
+        signature = _signature(sighting.text)
+        matches = self._index.query(signature)
+        if matches:
+            group = min((self._groups[key] for key in matches), key=lambda g: (g.first_seen, g.statement_id))
+            repeat = True
+        else:
+            group = self._groups[sighting.alert_id] = _Group(sighting.alert_id, sighting.published_at)
+            self._index.insert(sighting.alert_id, signature)
+            repeat = False
+        group.sources.add(sighting.source)
+        group.first_seen = min(group.first_seen, sighting.published_at)
+        previous = None if repeat else self._shift(sighting)
+        answer = Novelty(group.statement_id, group.first_seen, len(group.sources), repeat, previous)
+        self._answers[sighting.alert_id] = answer
+        return answer
+
+    def _shift(self, sighting: Sighting) -> Sighting | None:
+        if sighting.speaker is None or sighting.conflict is None:
+            return None
+        key = (sighting.speaker.casefold(), sighting.conflict)
+        last = self._last_stance.get(key)
+        if last is not None and last.published_at > sighting.published_at:
+            return None
+        self._last_stance[key] = sighting
+        return last if last is not None and last.stance != sighting.stance else None

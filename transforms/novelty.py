@@ -1,0 +1,82 @@
+"""TrackNovelty: mark syndicated repeats and detect stance shifts, before alerts are built.
+
+All DoFn instances of a worker process share one StatementMemory (Beam's Shared handle), first
+filled from the alerts already on the alerts topic, so a restarted job remembers what it
+reported and gives replayed statements the answers they had.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import apache_beam as beam
+from apache_beam.utils.shared import Shared
+
+from ceasefire_watch.config import KafkaSettings
+from ceasefire_watch.novelty import Novelty, Sighting, StatementMemory
+from ceasefire_watch.records import ClassifiedStatement
+from transforms.alerts import ALERT_SCHEMA_VERSION, sighting_of
+from transforms.kafka_io import read_until_end
+
+
+@dataclass(frozen=True)
+class AlertHistory:
+    """Where earlier alerts are: the memory starts from them."""
+
+    kafka: KafkaSettings
+    topic: str
+
+
+def sighting_from_alert(alert: dict[str, object]) -> Sighting | None:
+    """The sighting recorded in a statement alert; None for other alert types or older schemas."""
+    if alert.get("type") != "statement" or alert.get("schema_version") != ALERT_SCHEMA_VERSION:
+        return None
+    statement: dict[str, str] = alert["statement"]  # type: ignore[assignment]
+    article: dict[str, str] = alert["article"]  # type: ignore[assignment]
+    speaker: dict[str, str] | None = alert["speaker"]  # type: ignore[assignment]
+    stance: dict[str, str] = alert["stance"]  # type: ignore[assignment]
+    return Sighting(
+        alert_id=str(alert["alert_id"]),
+        text=statement["text"],
+        source=article["source"],
+        published_at=datetime.fromisoformat(str(alert["published_at"])),
+        speaker=speaker["name"] if speaker else None,
+        conflict=alert["conflict"],  # type: ignore[arg-type]
+        stance=stance["label"],
+    )
+
+
+def _memory_from(history: AlertHistory | None) -> StatementMemory:
+    memory = StatementMemory()
+    if history is not None:
+        for value in read_until_end(history.kafka, history.topic):
+            sighting = sighting_from_alert(json.loads(value))
+            if sighting is not None:
+                memory.observe(sighting)
+    return memory
+
+
+class _TrackNoveltyFn(beam.DoFn):
+    def __init__(self, shared: Shared, history: AlertHistory | None) -> None:
+        self._shared = shared
+        self._history = history
+
+    def setup(self) -> None:
+        self._memory: StatementMemory = self._shared.acquire(lambda: _memory_from(self._history))
+
+    def process(self, classified: ClassifiedStatement) -> Iterator[tuple[ClassifiedStatement, Novelty]]:
+        yield classified, self._memory.observe(sighting_of(classified))
+
+
+class TrackNovelty(beam.PTransform):
+    """ClassifiedStatements in; (ClassifiedStatement, Novelty) pairs out."""
+
+    def __init__(self, history: AlertHistory | None = None) -> None:
+        super().__init__()
+        self._history = history
+
+    def expand(self, classified: beam.PCollection) -> beam.PCollection:
+        return classified | "Remember" >> beam.ParDo(_TrackNoveltyFn(Shared(), self._history))
