@@ -72,7 +72,8 @@ def filler_sentence(rng: random.Random) -> str:
 
 
 def synthetic_articles(count: int, relevant_share: float, seed: int, prefix: str) -> list[dict[str, Any]]:
-    """About 500-word articles; a share of them carry 2-3 ceasefire sentences from the corpus."""
+    """About 500-word articles in three-sentence paragraphs, as wire copy is laid out; a share of
+    them carry 2-3 ceasefire sentences from the corpus."""
     rng = random.Random(seed)
     ceasefire_sentences = [e.text for e in load_examples() if e.label != IRRELEVANT]
     articles = []
@@ -86,7 +87,7 @@ def synthetic_articles(count: int, relevant_share: float, seed: int, prefix: str
                 "id": f"{prefix}-{index}",
                 "url": f"https://example.org/{prefix}/{index}",
                 "title": f"Report {index}",
-                "text": " ".join(sentences),
+                "text": "\n".join(" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)),
                 "source": "Benchmark Wire",
                 "published_at": "2025-01-01T00:00:00Z",
             }

@@ -1196,6 +1196,13 @@ def _group_speaker(name: str, label: str) -> Speaker:
     return Speaker(name, "organisation", name)
 
 
+def _through_paragraph_of(text: str, position: int) -> str:
+    """The text up to the end of the paragraph holding `position`: speakers are named before or
+    beside their statements, so the rest of the article need not be parsed (offsets stay valid)."""
+    paragraph_end = text.find("\n", position)
+    return text if paragraph_end == -1 else text[:paragraph_end]
+
+
 class SpeakerAttributor:
     """Attributes statements to speakers with one spaCy parse of each article.
 
@@ -1216,5 +1223,5 @@ class SpeakerAttributor:
         """The speaker of each [start, end) statement span of `text`, or None for narration."""
         if not spans:
             return []
-        article = _Article(self._nlp(text))
+        article = _Article(self._nlp(_through_paragraph_of(text, max(end for _, end in spans))))
         return [article.speaker_for(start, end) for start, end in spans]
