@@ -20,6 +20,7 @@ setup: $(BIN)/.installed  ## Install Python packages into .venv, fetch Kafka, bu
 	$(BIN)/python -m ceasefire_watch.local.prism
 	bash scripts/install_prometheus.sh
 	bash scripts/flink_operator_crd.sh > /dev/null
+	bash deploy/flink/install.sh > /dev/null
 
 demo: setup  ## Start a local broker, publish the sample articles, run the pipeline, print alerts
 	$(BIN)/ceasefire-watch demo
