@@ -21,6 +21,11 @@ STATEMENTS_FOUND = Counter(
     "ceasefire_statements_found", "Candidate ceasefire sentences found by the lexicon."
 )
 ALERTS = Counter("ceasefire_alerts", "Alerts written to the alerts topic, by stance.", ["stance"])
+CONFLICT_ALERTS = Counter(
+    "ceasefire_conflict_alerts",
+    "Alerts written to the alerts topic, by the conflict they concern ('unknown' when untagged).",
+    ["conflict"],
+)
 STANCE_SHIFTS = Counter(
     "ceasefire_stance_shifts", "Stance-shift alerts: a speaker's stance on a conflict changed."
 )

@@ -165,6 +165,7 @@ class _AlertFn(beam.DoFn):
         alert = build_alert(classified, novelty, detected_at)
         article = classified.statement.article
         metrics.ALERTS.labels(stance=alert["stance"]["label"]).inc()
+        metrics.CONFLICT_ALERTS.labels(conflict=alert["conflict"] or "unknown").inc()
         metrics.END_TO_END_LATENCY.labels(reference="published").observe(
             (detected_at - article.published_at).total_seconds()
         )

@@ -144,6 +144,13 @@ def rows() -> list[tuple[str, list[Panel]]]:
             stacked=True,
         ),
         graph(
+            "Alerts by conflict",
+            "Alerts written per second, stacked by the conflict the gazetteer tagged.",
+            "short",
+            [query("A", rate("ceasefire_conflict_alerts_total", by="conflict"), "{{conflict}}")],
+            stacked=True,
+        ),
+        graph(
             "Stance shifts",
             "Stance-shift alerts per second: a speaker's stance on a conflict changed.",
             "short",
