@@ -157,11 +157,6 @@ def statements_from_spans(
         )
 
 
-def find_statements(article: Article) -> Iterator[Statement]:
-    """Each sentence that mentions the lexicon, unattributed: the lexicon step on its own."""
-    return statements_from_spans(article, candidate_spans(article.text))
-
-
 class _MatchLexiconFn(beam.DoFn):
     """Keeps only articles with candidate sentences, so the costly steps after see few articles."""
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ceasefire_watch.records import Article
-from transforms.statements import ceasefire_terms, find_statements, split_sentences
+from transforms.statements import candidate_spans, ceasefire_terms, split_sentences, statements_from_spans
 
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seed-article.txt"
 KEY_SENTENCE_START = "“We agree with the proposal for a ceasefire to cease hostilities"
@@ -71,7 +71,7 @@ class TestFindStatements:
     def test_finds_the_reference_articles_key_sentence_with_context(self):
         """The seed article's conditional sentence is a candidate, with its neighbours and exact offsets."""
         text = SEED.read_text("utf-8")
-        statements = list(find_statements(article(text)))
+        statements = list(statements_from_spans(article(text), candidate_spans(text)))
         key = next(s for s in statements if s.text.startswith(KEY_SENTENCE_START))
         assert text[key.start : key.end] == key.text
         assert key.text.endswith("he said.")
