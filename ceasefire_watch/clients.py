@@ -60,8 +60,9 @@ def publish(kafka: KafkaSettings, topic: str, messages: Iterable[tuple[bytes | N
         producer.close()
 
 
-def follow(kafka: KafkaSettings, topic: str, from_beginning: bool) -> Iterator[dict[str, Any]]:
-    """Alerts as they arrive, decoded; runs until the caller stops iterating."""
+def follow(kafka: KafkaSettings, topic: str, from_beginning: bool) -> Iterator[dict[str, Any] | None]:
+    """Alerts as they arrive, decoded, and None after each quiet half second so callers can check
+    their own deadlines; runs until the caller stops iterating."""
     consumer = KafkaConsumer(
         topic,
         **kafka.client_config(),
@@ -74,7 +75,7 @@ def follow(kafka: KafkaSettings, topic: str, from_beginning: bool) -> Iterator[d
         while True:
             for message in consumer:
                 yield json.loads(message.value)
-            yield {}
+            yield None
     finally:
         consumer.close()
 

@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from ceasefire_watch.model.artifact import DEFAULT_MODEL_DIR
 
-Runner = Literal["prism", "fnapi", "flink"]
 OffsetReset = Literal["earliest", "latest"]
 
 
@@ -64,4 +63,3 @@ class PipelineSettings(BaseModel):
     max_article_bytes: int = Field(2 * 1024 * 1024, ge=1024)
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(9464, ge=0, le=65535, description="0 disables the exporter.")
-    runner: Runner = "prism"
