@@ -16,8 +16,8 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 setup: $(BIN)/.installed  ## Install Python packages into .venv, fetch Kafka, build Prism, install Prometheus
-	$(BIN)/python -m ceasefire_watch.local.kafka install
-	$(BIN)/python -m ceasefire_watch.local.prism
+	$(BIN)/python -m ceasefire_watch.dev.kafka install
+	$(BIN)/python -m ceasefire_watch.dev.prism
 	bash scripts/install_prometheus.sh
 	bash scripts/flink_operator_crd.sh > /dev/null
 	bash deploy/flink/install.sh > /dev/null
@@ -25,11 +25,12 @@ setup: $(BIN)/.installed  ## Install Python packages into .venv, fetch Kafka, bu
 demo: setup  ## Start a local broker, publish the sample articles, run the pipeline, print alerts
 	$(BIN)/ceasefire-watch demo
 
-lint: $(BIN)/.installed  ## ruff and mypy
+lint: $(BIN)/.installed  ## ruff, mypy and the import layers (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/mypy deploy/grafana/generate.py
+	$(BIN)/lint-imports
 
 test: setup lint  ## Lint, then every test: unit and integration (real Kafka, Prism, the bundled model)
 	$(BIN)/python -m pytest

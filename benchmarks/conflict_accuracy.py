@@ -23,11 +23,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from ceasefire_watch.conflicts import Gazetteer, load_gazetteer
-from ceasefire_watch.model.artifact import REPO_ROOT
-from ceasefire_watch.model.corpus import NO_CONFLICT, load_examples
+from ceasefire_watch.model.corpus import NO_CONFLICT, REPO_ROOT, load_examples
 from ceasefire_watch.records import IRRELEVANT
-from transforms.statements import split_sentences
+from ceasefire_watch.text.conflicts import Gazetteer, load_gazetteer
+from ceasefire_watch.transforms.statements import split_sentences
 
 GOLD_FILE = REPO_ROOT / "data" / "eval" / "statements-gold.jsonl"
 SEED_ARTICLE = REPO_ROOT.parent / "shared" / "seed-article.txt"

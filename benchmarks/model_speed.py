@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ceasefire_watch.model.artifact import DEFAULT_MODEL_DIR, OnnxStanceClassifier
-from ceasefire_watch.model.corpus import load_examples
-from ceasefire_watch.model.train import FP32_DIR
+from ceasefire_watch.config import BUNDLED_MODEL_DIR
+from ceasefire_watch.model.artifact import OnnxStanceClassifier
+from ceasefire_watch.model.corpus import FP32_DIR, load_examples
 
 
 def sentences_per_second(
@@ -37,7 +37,7 @@ def main() -> None:
     texts = [example.text for example in load_examples()][: args.sentences]
     results: dict[str, float] = {}
 
-    onnx = OnnxStanceClassifier(DEFAULT_MODEL_DIR, intra_op_threads=args.threads)
+    onnx = OnnxStanceClassifier(BUNDLED_MODEL_DIR, intra_op_threads=args.threads)
     encode = onnx._tokenizer  # the same tokenizer, to time padded batches through the same session
     session = onnx._session
 

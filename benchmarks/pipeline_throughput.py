@@ -26,7 +26,7 @@ from typing import Any
 import psutil
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from ceasefire_watch.local.kafka import LocalKafka, create_topics
+from ceasefire_watch.dev.kafka import LocalKafka, create_topics
 from ceasefire_watch.model.corpus import load_examples
 from ceasefire_watch.records import IRRELEVANT
 

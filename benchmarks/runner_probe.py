@@ -419,22 +419,59 @@ def _stats(values: list[float]) -> dict[str, float]:
     }
 
 
+def _write_figures(writes: list[dict[str, Any]], t_run: float) -> dict[str, Any]:
+    if not writes:
+        return {}
+    span = writes[-1]["t"] - writes[0]["t"]
+    offsets = [w["off"] for w in writes]
+    return {
+        "first_write_after_run_s": round(writes[0]["t"] - t_run, 2),
+        "elements_written": len(writes),
+        "write_rate_per_s": round(len(writes) / span, 2) if span > 0 else None,
+        "latency_emit_to_write_s": _stats([w["lat"] for w in writes]),
+        "gap_between_writes_s": _stats([b["t"] - a["t"] for a, b in pairwise(writes)]),
+        "duplicate_offsets": len(offsets) - len(set(offsets)),
+    }
+
+
+def _finalize_figures(by: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Finalizer ordering: finalize(X) against the writer finish_bundle covering X."""
+    finish_end_of: dict[str, float] = {}
+    for e in by["writer_finish_end"]:
+        for b in e["sdf_bundles"]:
+            finish_end_of[b] = max(finish_end_of.get(b, 0.0), e["t"])
+    sdf_finish_of = {e["sdf_bundle"]: e["t"] for e in by["sdf_finish_bundle"]}
+    delays: list[float] = []
+    before = 0
+    for f in by["finalize"]:
+        b = f["sdf_bundle"]
+        if b in finish_end_of:
+            d = f["t"] - finish_end_of[b]
+            delays.append(d)
+            if f["t"] < finish_end_of[b]:
+                before += 1
+    emitted_bundles = set(finish_end_of)
+    finalized = {f["sdf_bundle"] for f in by["finalize"]}
+    return {
+        "callbacks": len(by["finalize"]),
+        "sdf_bundles_with_output": len(emitted_bundles),
+        "bundles_with_output_not_finalized": len(emitted_bundles - finalized),
+        "finalize_before_writer_finish_bundle_end": before,
+        "delay_after_writer_finish_bundle_end_s": _stats(delays),
+        "same_thread_as_process": sum(
+            1
+            for f in by["finalize"]
+            if any(p["tid"] == f["tid"] and p["sdf_bundle"] == f["sdf_bundle"] for p in by["sdf_process"])
+        ),
+        "sdf_finish_bundle_seen": len(sdf_finish_of),
+    }
+
+
 def analyse(events: list[dict[str, Any]], t_run: float) -> dict[str, Any]:
     by: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for e in events:
         by[e["ev"]].append(e)
-    writes = by["write"]
-    out: dict[str, Any] = {}
-    if writes:
-        out["first_write_after_run_s"] = round(writes[0]["t"] - t_run, 2)
-        span = writes[-1]["t"] - writes[0]["t"]
-        out["elements_written"] = len(writes)
-        out["write_rate_per_s"] = round(len(writes) / span, 2) if span > 0 else None
-        out["latency_emit_to_write_s"] = _stats([w["lat"] for w in writes])
-        gaps = [b["t"] - a["t"] for a, b in pairwise(writes)]
-        out["gap_between_writes_s"] = _stats(gaps)
-        offsets = [w["off"] for w in writes]
-        out["duplicate_offsets"] = len(offsets) - len(set(offsets))
+    out: dict[str, Any] = _write_figures(by["write"], t_run)
     ends = [e for e in by["writer_finish_end"] if e["n"] > 0]
     out["writer_bundles"] = {
         "count": len(by["writer_finish_end"]),
@@ -448,40 +485,7 @@ def analyse(events: list[dict[str, Any]], t_run: float) -> dict[str, Any]:
         "claim_failed_runner_split": len(by["sdf_claim_failed"]),
         "done": len(by["sdf_done"]),
     }
-    # Finalizer ordering: finalize(X) vs the writer finish_bundle covering X.
-    finish_end_of: dict[str, float] = {}
-    finish_start_of: dict[str, float] = {}
-    for e in by["writer_finish_end"]:
-        for b in e["sdf_bundles"]:
-            finish_end_of[b] = max(finish_end_of.get(b, 0.0), e["t"])
-    for e in by["writer_finish_start"]:
-        for b in e["sdf_bundles"]:
-            finish_start_of[b] = max(finish_start_of.get(b, 0.0), e["t"])
-    sdf_finish_of = {e["sdf_bundle"]: e["t"] for e in by["sdf_finish_bundle"]}
-    delays: list[float] = []
-    before = 0
-    for f in by["finalize"]:
-        b = f["sdf_bundle"]
-        if b in finish_end_of:
-            d = f["t"] - finish_end_of[b]
-            delays.append(d)
-            if f["t"] < finish_end_of[b]:
-                before += 1
-    emitted_bundles = set(finish_end_of)
-    finalized = {f["sdf_bundle"] for f in by["finalize"]}
-    out["finalize"] = {
-        "callbacks": len(by["finalize"]),
-        "sdf_bundles_with_output": len(emitted_bundles),
-        "bundles_with_output_not_finalized": len(emitted_bundles - finalized),
-        "finalize_before_writer_finish_bundle_end": before,
-        "delay_after_writer_finish_bundle_end_s": _stats(delays),
-        "same_thread_as_process": sum(
-            1
-            for f in by["finalize"]
-            if any(p["tid"] == f["tid"] and p["sdf_bundle"] == f["sdf_bundle"] for p in by["sdf_process"])
-        ),
-        "sdf_finish_bundle_seen": len(sdf_finish_of),
-    }
+    out["finalize"] = _finalize_figures(by)
     # Order of the first few bundles, for the report.
     seq: list[str] = []
     for e in events:
@@ -526,10 +530,10 @@ def _resolve_prism(location: str | None) -> str:
     if location:
         return location
     try:
-        from ceasefire_watch.local.prism import ensure_prism_launcher
+        from ceasefire_watch.dev.prism import ensure_prism_launcher
     except ImportError:  # run as a plain script from the repo root
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-        from ceasefire_watch.local.prism import ensure_prism_launcher
+        from ceasefire_watch.dev.prism import ensure_prism_launcher
     return str(ensure_prism_launcher())
 
 

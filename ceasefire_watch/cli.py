@@ -14,14 +14,19 @@ import typer
 
 from ceasefire_watch import metrics
 from ceasefire_watch.clients import follow, format_alert, messages_from_file, publish
-from ceasefire_watch.config import KafkaSettings, OffsetReset, PipelineSettings, TopicSettings
-from ceasefire_watch.model.artifact import DEFAULT_MODEL_DIR, REPO_ROOT
+from ceasefire_watch.config import (
+    BUNDLED_MODEL_DIR,
+    KafkaSettings,
+    OffsetReset,
+    PipelineSettings,
+    TopicSettings,
+)
+from ceasefire_watch.model.corpus import FP32_DIR, REPO_ROOT
 from ceasefire_watch.runners import RunnerName, RunningPipeline, new_pipeline
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
 log = structlog.get_logger("ceasefire_watch")
 
-SAMPLES_DIR = REPO_ROOT / "data" / "samples"
 _DEFAULTS = PipelineSettings()
 
 Brokers = Annotated[
@@ -50,7 +55,7 @@ def _topics(articles: str, alerts: str, dead_letters: str) -> TopicSettings:
 
 
 def _model_handler(model_dir: Path, batch_size: int) -> Any:
-    from transforms.stance import StanceModelHandler
+    from ceasefire_watch.transforms.stance import StanceModelHandler
 
     return StanceModelHandler(model_dir, max_batch_size=batch_size)
 
@@ -59,7 +64,7 @@ def start_streaming_job(
     settings: PipelineSettings, runner: RunnerName, beam_args: list[str]
 ) -> RunningPipeline:
     """Build the streaming graph on the chosen runner and start it in the background."""
-    from pipelines.streaming import build_streaming_pipeline
+    from ceasefire_watch.pipelines.streaming import build_streaming_pipeline
 
     if settings.metrics_port:
         metrics.serve(settings.metrics_host, settings.metrics_port)
@@ -185,13 +190,13 @@ def backfill(
     dead_letters: Annotated[
         Path | None, typer.Option(help="Rejected lines; default: OUTPUT with .dead-letter.jsonl.")
     ] = None,
-    model_dir: ModelDir = DEFAULT_MODEL_DIR,
+    model_dir: ModelDir = BUNDLED_MODEL_DIR,
     batch_size: Annotated[
         int, typer.Option(help="Largest inference batch.")
     ] = _DEFAULTS.inference_batch_size,
 ) -> None:
     """Run the same analysis in batch over an archive file."""
-    from pipelines.backfill import build_backfill_pipeline
+    from ceasefire_watch.pipelines.backfill import build_backfill_pipeline
 
     dead_letter_path = dead_letters or output.with_suffix(".dead-letter.jsonl")
     pipeline = new_pipeline("fnapi", streaming=False)
@@ -217,10 +222,11 @@ def demo(
     ] = 9092,
     runner: Runner = "prism",
     max_seconds: Annotated[float, typer.Option(help="Stop after this long; 0 runs until Ctrl-C.")] = 0,
-    model_dir: ModelDir = DEFAULT_MODEL_DIR,
+    model_dir: ModelDir = BUNDLED_MODEL_DIR,
 ) -> None:
     """Start a local broker, publish the sample articles, run the pipeline, print alerts."""
-    from ceasefire_watch.local.kafka import LocalKafka, create_topics
+    from ceasefire_watch.dev import SAMPLES_DIR
+    from ceasefire_watch.dev.kafka import LocalKafka, create_topics
 
     topics = TopicSettings()
     with LocalKafka(port=kafka_port or None) as broker:
@@ -269,7 +275,7 @@ def classify(
     output: Annotated[
         Path, typer.Option("--output", help='Lines of {"id", "relevant", "stance", "scores"}.')
     ],
-    model_dir: ModelDir = DEFAULT_MODEL_DIR,
+    model_dir: ModelDir = BUNDLED_MODEL_DIR,
     batch_size: Annotated[int, typer.Option(help="Sentences per model call.")] = 32,
 ) -> None:
     """Classify statements from a JSONL file with the stance model."""
@@ -293,14 +299,14 @@ def classify(
 
 @app.command()
 def evaluate(
-    model_dir: ModelDir = DEFAULT_MODEL_DIR,
+    model_dir: ModelDir = BUNDLED_MODEL_DIR,
     split: Annotated[str, typer.Option(help="train, dev or test.")] = "test",
     output: Annotated[Path, typer.Option(help="Where to write the JSON report.")] = REPO_ROOT
     / "build"
     / "evaluation.json",
     fp32_dir: Annotated[
         Path, typer.Option(help="The fp32 torch model from `train`, compared when torch is installed.")
-    ] = REPO_ROOT / "build" / "stance-fp32",
+    ] = FP32_DIR,
 ) -> None:
     """Score the model and the baselines on a split of the corpus held out by conflict."""
     from ceasefire_watch.model.report import evaluate as run_evaluation
@@ -319,7 +325,7 @@ def train(
     seed: Annotated[int, typer.Option(help="Seed for initialisation and shuffling.")] = 13,
     output_dir: Annotated[
         Path, typer.Option(help="Where the int8 ONNX model and tokenizer go.")
-    ] = DEFAULT_MODEL_DIR,
+    ] = BUNDLED_MODEL_DIR,
 ) -> None:
     """Fine-tune the stance model on the corpus (needs the train extra: torch)."""
     from ceasefire_watch.model.train import TrainingConfig

@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from ceasefire_watch.model.artifact import DEFAULT_MODEL_DIR
+BUNDLED_MODEL_DIR = Path(__file__).resolve().parent / "model" / "ceasefire-stance-minilm"
+"""The stance model shipped inside the package; ``--model-dir`` replaces it."""
 
 OffsetReset = Literal["earliest", "latest"]
 
@@ -58,7 +59,7 @@ class PipelineSettings(BaseModel):
     offset_reset: OffsetReset = Field(
         "earliest", description="Where to start in a partition the group has never committed."
     )
-    model_dir: Path = DEFAULT_MODEL_DIR
+    model_dir: Path = BUNDLED_MODEL_DIR
     inference_batch_size: int = Field(32, ge=1, le=512)
     max_article_bytes: int = Field(2 * 1024 * 1024, ge=1024)
     metrics_host: str = "127.0.0.1"

@@ -10,7 +10,7 @@ import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler
 
 from ceasefire_watch.records import ClassifiedStatement, SourceRecord, Statement
-from transforms.detect import DetectCeasefireStatements
+from ceasefire_watch.transforms.detect import DetectCeasefireStatements
 
 
 class _ReadLinesFn(beam.DoFn):

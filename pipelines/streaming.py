@@ -9,9 +9,9 @@ from apache_beam.ml.inference.base import ModelHandler
 
 from ceasefire_watch.config import PipelineSettings
 from ceasefire_watch.records import ClassifiedStatement, Statement
-from transforms.detect import DetectCeasefireStatements
-from transforms.kafka_io import ReaderSettings, ReadFromKafkaTopic, WriteToKafkaTopic
-from transforms.novelty import AlertHistory
+from ceasefire_watch.transforms.detect import DetectCeasefireStatements
+from ceasefire_watch.transforms.kafka_io import ReaderSettings, ReadFromKafkaTopic, WriteToKafkaTopic
+from ceasefire_watch.transforms.novelty import AlertHistory
 
 
 def build_streaming_pipeline(

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build (once) and print the path of the Apache Beam Prism runner binary.
-# Thin wrapper around `python -m ceasefire_watch.local.prism`; see that module.
+# Thin wrapper around `python -m ceasefire_watch.dev.prism`; see that module.
 #   scripts/build_prism.sh              # build if needed, print the path
 #   scripts/build_prism.sh --path       # print the path only
 #   scripts/build_prism.sh --cache-dir DIR
@@ -15,4 +15,4 @@ if [[ -z "$python" ]]; then
   fi
 fi
 cd "$repo_root"
-exec "$python" -m ceasefire_watch.local.prism "$@"
+exec "$python" -m ceasefire_watch.dev.prism "$@"

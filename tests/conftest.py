@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from ceasefire_watch.local.kafka import LocalKafka, create_topics, delete_topics
+from ceasefire_watch.dev.kafka import LocalKafka, create_topics, delete_topics
 
 
 def pytest_configure(config: pytest.Config) -> None:

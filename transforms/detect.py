@@ -7,12 +7,13 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler
 
+from ceasefire_watch.alerts import Clock, utc_now
 from ceasefire_watch.records import ClassifiedStatement, Statement
-from transforms.alerts import BuildAlerts, BuildDeadLetters, Clock, utc_now
-from transforms.novelty import AlertHistory, TrackNovelty
-from transforms.parse import ARTICLES, DEAD_LETTERS, ParseArticles
-from transforms.stance import ClassifyStance
-from transforms.statements import FindStatements
+from ceasefire_watch.transforms.alerts import BuildAlerts, BuildDeadLetters
+from ceasefire_watch.transforms.novelty import AlertHistory, TrackNovelty
+from ceasefire_watch.transforms.parse import ARTICLES, DEAD_LETTERS, ParseArticles
+from ceasefire_watch.transforms.stance import ClassifyStance
+from ceasefire_watch.transforms.statements import FindStatements
 
 
 class DetectCeasefireStatements(beam.PTransform):

@@ -7,19 +7,17 @@ reported and gives replayed statements the answers they had.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
 import apache_beam as beam
 from apache_beam.utils.shared import Shared
 
+from ceasefire_watch.alerts import decode, sighting_from_alert, sighting_of
 from ceasefire_watch.config import KafkaSettings
-from ceasefire_watch.novelty import Novelty, Sighting, StatementMemory
+from ceasefire_watch.novelty import Novelty, StatementMemory
 from ceasefire_watch.records import ClassifiedStatement
-from transforms.alerts import ALERT_SCHEMA_VERSION, sighting_of
-from transforms.kafka_io import read_until_end
+from ceasefire_watch.transforms.kafka_io import read_until_end
 
 
 @dataclass(frozen=True)
@@ -30,30 +28,12 @@ class AlertHistory:
     topic: str
 
 
-def sighting_from_alert(alert: dict[str, object]) -> Sighting | None:
-    """The sighting recorded in a statement alert; None for other alert types or older schemas."""
-    if alert.get("type") != "statement" or alert.get("schema_version") != ALERT_SCHEMA_VERSION:
-        return None
-    statement: dict[str, str] = alert["statement"]  # type: ignore[assignment]
-    article: dict[str, str] = alert["article"]  # type: ignore[assignment]
-    speaker: dict[str, str] | None = alert["speaker"]  # type: ignore[assignment]
-    stance: dict[str, str] = alert["stance"]  # type: ignore[assignment]
-    return Sighting(
-        alert_id=str(alert["alert_id"]),
-        text=statement["text"],
-        source=article["source"],
-        published_at=datetime.fromisoformat(str(alert["published_at"])),
-        speaker=speaker["name"] if speaker else None,
-        conflict=alert["conflict"],  # type: ignore[arg-type]
-        stance=stance["label"],
-    )
-
-
 def _memory_from(history: AlertHistory | None) -> StatementMemory:
     memory = StatementMemory()
     if history is not None:
         for value in read_until_end(history.kafka, history.topic):
-            sighting = sighting_from_alert(json.loads(value))
+            alert = decode(value)
+            sighting = sighting_from_alert(alert) if alert is not None else None
             if sighting is not None:
                 memory.observe(sighting)
     return memory

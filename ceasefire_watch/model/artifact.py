@@ -14,8 +14,6 @@ from ceasefire_watch.records import StanceScores
 
 METADATA_FILE = "ceasefire_model.json"
 ONNX_FILE = "model.int8.onnx"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_MODEL_DIR = REPO_ROOT / "models" / "ceasefire-stance-minilm"
 
 
 @dataclass(frozen=True)

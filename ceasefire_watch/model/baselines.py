@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ceasefire_watch.records import IRRELEVANT
-from transforms.statements import ceasefire_terms
+from ceasefire_watch.text.lexicon import ceasefire_terms
 
 _OPPOSE = re.compile(
     r"\b(reject\w*|refus\w*|rule[sd]? out|dismiss\w*|suspend\w*|no (?:ceasefire|truce)|never"

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ceasefire_watch.model.artifact import REPO_ROOT
 from ceasefire_watch.records import LABELS
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+"""The source checkout: the corpus and its split are development data, not shipped in the wheel."""
 CORPUS_DIR = REPO_ROOT / "data" / "corpus"
 SPLITS_FILE = REPO_ROOT / "data" / "splits.json"
+FP32_DIR = REPO_ROOT / "build" / "stance-fp32"
+"""Where `train` leaves the fp32 torch model that `evaluate` compares with the int8 export."""
 NO_CONFLICT = "none"
 Split = Literal["train", "dev", "test"]
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
 from ceasefire_watch.records import IRRELEVANT, LABELS, STANCES
+
+Predictor = Callable[[list[str]], list[str]]
+"""A system under evaluation: sentences in, one label each out."""
 
 
 def score(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:

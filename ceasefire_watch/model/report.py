@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ceasefire_watch.model.artifact import OnnxStanceClassifier
 from ceasefire_watch.model.baselines import keyword_rule_label
 from ceasefire_watch.model.corpus import Example, SplitPlan, load_examples
-from ceasefire_watch.model.evaluation import score
+from ceasefire_watch.model.evaluation import Predictor, score
 from ceasefire_watch.records import IRRELEVANT
-
-Predictor = Callable[[list[str]], list[str]]
 
 
 def onnx_predictor(model_dir: Path) -> Predictor:

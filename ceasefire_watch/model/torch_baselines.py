@@ -9,7 +9,7 @@ import torch
 from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
 from ceasefire_watch.model.baselines import LABEL_DESCRIPTIONS
-from ceasefire_watch.model.report import Predictor
+from ceasefire_watch.model.evaluation import Predictor
 from ceasefire_watch.model.train import predict_labels
 
 

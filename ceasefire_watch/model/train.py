@@ -26,20 +26,20 @@ from transformers import (
     get_linear_schedule_with_warmup,
 )
 
-from ceasefire_watch.model.artifact import DEFAULT_MODEL_DIR, ONNX_FILE, REPO_ROOT, ModelMetadata
-from ceasefire_watch.model.corpus import Example, SplitPlan, load_examples
+from ceasefire_watch.config import BUNDLED_MODEL_DIR
+from ceasefire_watch.model.artifact import ONNX_FILE, ModelMetadata
+from ceasefire_watch.model.corpus import FP32_DIR, Example, SplitPlan, load_examples
 from ceasefire_watch.model.evaluation import score
 from ceasefire_watch.records import LABELS
 
 log = structlog.get_logger(__name__)
-FP32_DIR = REPO_ROOT / "build" / "stance-fp32"
 
 
 @dataclass(frozen=True)
 class TrainingConfig:
     """Hyper-parameters; the defaults are the ones the bundled model was trained with."""
 
-    output_dir: Path = DEFAULT_MODEL_DIR
+    output_dir: Path = BUNDLED_MODEL_DIR
     fp32_dir: Path = FP32_DIR
     name: str = "ceasefire-stance-minilm"
     version: str = "1.1.0"

@@ -35,7 +35,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks.pipeline_throughput import committed_total, synthetic_articles  # noqa: E402
-from ceasefire_watch.local.kafka import LocalKafka, create_topics  # noqa: E402
+from ceasefire_watch.dev.kafka import LocalKafka, create_topics  # noqa: E402
 
 SUBMIT = REPO_ROOT / "deploy" / "flink" / "submit.sh"
 SAMPLES = REPO_ROOT / "data" / "samples" / "articles.jsonl"

@@ -15,6 +15,7 @@ import json
 import shlex
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -25,8 +26,9 @@ import typer
 import yaml
 
 from ceasefire_watch.cli import app
-from ceasefire_watch.local.prism import prism_binary_path
+from ceasefire_watch.config import BUNDLED_MODEL_DIR
 from ceasefire_watch.model.artifact import METADATA_FILE, ONNX_FILE
+from ceasefire_watch.runners import prism_binary_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO_ROOT / "docker" / "Dockerfile"
@@ -159,15 +161,16 @@ def test_runtime_install_leaves_out_the_dev_and_train_extras():
     assert "[dev" not in installs and "[train" not in installs and "torch" not in installs
 
 
-def test_dockerfile_copies_the_model_folder_that_exists():
-    """The model folder the image copies is the bundled one, and CEASEFIRE_MODEL_DIR points at its copy."""
-    model_copies = [(sources, dest) for sources, dest in context_copies() if sources[0].startswith("models/")]
-    assert len(model_copies) == 1
-    (source,), destination = model_copies[0]
-    folder = REPO_ROOT / source
-    assert (folder / METADATA_FILE).is_file()
-    assert (folder / ONNX_FILE).is_file()
-    assert final_stage().env()["CEASEFIRE_MODEL_DIR"] == destination
+def test_image_ships_the_bundled_model_inside_the_package():
+    """The image copies the package folder, which holds the bundled model, and nothing drops it."""
+    sources = [source for sources, _ in context_copies() for source in sources]
+    assert "ceasefire_watch" in sources
+    model = BUNDLED_MODEL_DIR.relative_to(REPO_ROOT)
+    for name in (METADATA_FILE, ONNX_FILE, "tokenizer.json"):
+        assert (BUNDLED_MODEL_DIR / name).is_file()
+        assert not dockerignored(str(model / name)), name
+    package_data = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
+    assert f"{model.name}/*" in package_data["package-data"]["ceasefire_watch.model"]
 
 
 def test_every_copied_context_path_exists_and_is_not_dockerignored():

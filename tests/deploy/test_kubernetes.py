@@ -32,7 +32,7 @@ from apache_beam.options.pipeline_options import FlinkRunnerOptions, PipelineOpt
 from ceasefire_watch.cli import app
 from ceasefire_watch.clients import publish
 from ceasefire_watch.config import KafkaSettings
-from ceasefire_watch.local.prism import ensure_prism_launcher
+from ceasefire_watch.dev.prism import ensure_prism_launcher
 from tests.integration.harness import (
     Topics,
     cli,

@@ -8,26 +8,27 @@ from pathlib import Path
 
 import pytest
 
-from ceasefire_watch.model.artifact import DEFAULT_MODEL_DIR, ONNX_FILE, OnnxStanceClassifier
+from ceasefire_watch.config import BUNDLED_MODEL_DIR
+from ceasefire_watch.model.artifact import ONNX_FILE, OnnxStanceClassifier
 from ceasefire_watch.records import IRRELEVANT
 from tests.integration.harness import REPO_ROOT, cli
+from tests.reference import REFERENCE_ARTICLE
 
 pytestmark = pytest.mark.integration
 
 FIXED = REPO_ROOT / "tests" / "data" / "fixed_sentences.jsonl"
-SEED = REPO_ROOT.parent / "shared" / "seed-article.txt"
 
 
 @pytest.fixture(scope="module")
 def classifier() -> OnnxStanceClassifier:
-    return OnnxStanceClassifier(DEFAULT_MODEL_DIR)
+    return OnnxStanceClassifier(BUNDLED_MODEL_DIR)
 
 
 def test_model_is_small_and_loads_offline(monkeypatch, classifier):
     """The int8 model is at most 30 MB and loads with every hub access disabled."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    assert (DEFAULT_MODEL_DIR / ONNX_FILE).stat().st_size <= 30 * 1024 * 1024
-    assert OnnxStanceClassifier(DEFAULT_MODEL_DIR).metadata.labels == classifier.metadata.labels
+    assert (BUNDLED_MODEL_DIR / ONNX_FILE).stat().st_size <= 30 * 1024 * 1024
+    assert OnnxStanceClassifier(BUNDLED_MODEL_DIR).metadata.labels == classifier.metadata.labels
 
 
 def test_fixed_sentences_get_their_expected_labels(classifier):
@@ -39,7 +40,7 @@ def test_fixed_sentences_get_their_expected_labels(classifier):
 
 def test_reference_key_sentence_is_conditional(classifier):
     """The seed article's 'we agree, but ... root causes' sentence is classified conditional."""
-    key = next(line for line in SEED.read_text("utf-8").splitlines() if "We agree with the proposal" in line)
+    key = next(line for line in REFERENCE_ARTICLE.splitlines() if "We agree with the proposal" in line)
     (scores,) = classifier.classify([key.strip()])
     assert scores.stance == "conditional"
     assert sum(scores.scores.values()) == pytest.approx(1.0, abs=1e-4)

@@ -8,7 +8,7 @@ import pytest
 
 from ceasefire_watch.clients import publish
 from ceasefire_watch.config import KafkaSettings
-from ceasefire_watch.local.kafka import create_topics
+from ceasefire_watch.dev.kafka import create_topics
 from tests.integration.harness import BIG_MESSAGES, REPO_ROOT, Topics, collect, kill_job, start_job
 
 pytestmark = pytest.mark.integration

@@ -6,6 +6,13 @@ import base64
 from datetime import UTC, datetime
 
 from ceasefire_watch import schemas
+from ceasefire_watch.alerts import (
+    alert_id,
+    build_alert,
+    build_dead_letter,
+    build_stance_shift,
+    stance_shift_id,
+)
 from ceasefire_watch.novelty import Novelty, Sighting
 from ceasefire_watch.records import (
     Article,
@@ -16,7 +23,7 @@ from ceasefire_watch.records import (
     StanceScores,
     Statement,
 )
-from transforms.alerts import alert_id, build_alert, build_dead_letter, build_stance_shift
+from ceasefire_watch.text.conditions import extract_conditions
 
 NOW = datetime(2025, 3, 13, 18, 6, tzinfo=UTC)
 ARTICLE = Article(
@@ -52,8 +59,14 @@ def classified(version: str = "1.0.0") -> ClassifiedStatement:
 
 class TestAlertId:
     def test_is_stable_for_the_same_article_span_and_model(self):
-        """The same article, span and model version always give the same id."""
-        assert alert_id("a-1", 0, 14, "1") == alert_id("a-1", 0, 14, "1")
+        """Known inputs give the ids subscribers and the history rebuild already hold; they never change."""
+        assert alert_id("a-1", 0, 14, "1") == "385d71379c793fed59b91f7eea6c6d6d"
+        assert alert_id("sample-001", 729, 937, "1.1.0") == "10423ab767c1ef6eed7d16c4414acd0f"
+
+    def test_stance_shift_ids_are_pinned(self):
+        """A stance shift's id is fixed by the two statements it joins."""
+        shift = stance_shift_id("978a115633f0506e9ec6b437874503a5", "10423ab767c1ef6eed7d16c4414acd0f")
+        assert shift == "df56ed2f24ab6ef4f0d143802d81bdc6"
 
     def test_changes_with_span_article_or_model(self):
         """A different span, article or model version gives a different id."""
@@ -69,7 +82,7 @@ class TestAlertId:
 class TestBuildAlert:
     def test_matches_the_alert_schema(self):
         """An alert validates against alert.schema.json."""
-        alert = build_alert(classified(), NEW, NOW)
+        alert = build_alert(classified(), NEW, extract_conditions(classified().statement.text), NOW)
         schemas.validator(schemas.ALERT).validate(alert)
         assert alert["stance"]["label"] == "conditional"
         assert alert["speaker"] == {"name": "Amal Haddad", "type": "person", "speaks_for": "Example Army"}
@@ -82,8 +95,8 @@ class TestBuildAlert:
     def test_id_depends_on_model_version(self):
         """Re-classifying with a new model version yields a new alert id."""
         assert (
-            build_alert(classified("1"), NEW, NOW)["alert_id"]
-            != build_alert(classified("2"), NEW, NOW)["alert_id"]
+            build_alert(classified("1"), NEW, [], NOW)["alert_id"]
+            != build_alert(classified("2"), NEW, [], NOW)["alert_id"]
         )
 
 

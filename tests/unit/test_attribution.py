@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from ceasefire_watch.attribution import (
-    Speaker,
-    SpeakerAttributor,
-    expand_to_quotes,
-    extract_conditions,
-    find_quotations,
-)
-from transforms.statements import split_sentences
+from ceasefire_watch.records import Speaker
+from ceasefire_watch.text.conditions import extract_conditions
+from ceasefire_watch.text.quotes import expand_to_quotes, find_quotations
+from ceasefire_watch.text.sentences import split_sentences
+from ceasefire_watch.text.speakers import SpeakerAttributor
+from tests.reference import REFERENCE_ARTICLE
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed-article.txt"
 PUTIN = Speaker("Vladimir Putin", "person", "Russia")
 KEY_SENTENCE = "“We agree with the proposal for a ceasefire to cease hostilities"
 QUESTION_QUOTE = "“Who will give orders to cease hostilities?"
@@ -28,7 +23,7 @@ def attributor() -> SpeakerAttributor:
 
 @pytest.fixture(scope="module")
 def seed() -> str:
-    return SEED.read_text(encoding="utf-8")
+    return REFERENCE_ARTICLE
 
 
 def span_of(text: str, fragment: str) -> tuple[int, int]:
@@ -85,7 +80,7 @@ class TestSeedArticle:
     def test_narration_has_no_speaker(self, attributor, seed):
         """A narration sentence with no speech verb and no quotation has no speaker."""
         assert (
-            speaker_of(attributor, seed, "His remarks come as the U.S. pushes for a ceasefire proposal")
+            speaker_of(attributor, seed, "A U.S. envoy arrived in Moscow on Thursday to discuss the proposal")
             is None
         )
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import pickle
-from pathlib import Path
 
 import pytest
 
-from ceasefire_watch.conflicts import DEFAULT_GAZETTEER, load_gazetteer, parse_gazetteer
-from transforms.statements import split_sentences
+from ceasefire_watch.text.conflicts import DEFAULT_GAZETTEER, load_gazetteer, parse_gazetteer
+from ceasefire_watch.text.sentences import split_sentences
+from tests.reference import REFERENCE_ARTICLE
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed-article.txt"
 KEY_SENTENCE_START = "“We agree with the proposal for a ceasefire to cease hostilities"
 REQUIRED_SLUGS = (
     "russia-ukraine",
@@ -259,7 +258,7 @@ class TestTagWithContext:
 
     def test_reference_article_key_sentence_is_russia_ukraine(self, gazetteer):
         """The reference article's key quote, with its neighbours and the article, is about Russia-Ukraine."""
-        article = SEED.read_text("utf-8")
+        article = REFERENCE_ARTICLE
         sentences = split_sentences(article)
         index = next(i for i, s in enumerate(sentences) if s.text.startswith(KEY_SENTENCE_START))
         context = f"{sentences[index - 1].text} {sentences[index + 1].text}"

@@ -13,7 +13,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from ceasefire_watch.records import ClassifiedStatement, SourceRecord, StanceScores, Statement
-from transforms.detect import DetectCeasefireStatements
+from ceasefire_watch.transforms.detect import DetectCeasefireStatements
 
 FIXED_NOW = datetime(2025, 1, 1, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from ceasefire_watch.records import Article, DeadLetter, SourceRecord
-from transforms.parse import ARTICLES, DEAD_LETTERS, ParseArticles, parse_article
+from ceasefire_watch.transforms.parse import ARTICLES, DEAD_LETTERS, ParseArticles, parse_article
 
 GOOD = {
     "id": "a-1",

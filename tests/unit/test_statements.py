@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from ceasefire_watch.records import Article
-from transforms.statements import candidate_spans, ceasefire_terms, split_sentences, statements_from_spans
+from ceasefire_watch.text.lexicon import candidate_spans, ceasefire_terms
+from ceasefire_watch.text.sentences import split_sentences
+from ceasefire_watch.transforms.statements import statements_from_spans
+from tests.reference import REFERENCE_ARTICLE
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed-article.txt"
 KEY_SENTENCE_START = "“We agree with the proposal for a ceasefire to cease hostilities"
 
 
@@ -70,11 +71,12 @@ class TestCeasefireTerms:
 class TestFindStatements:
     def test_finds_the_reference_articles_key_sentence_with_context(self):
         """The seed article's conditional sentence is a candidate, with its neighbours and exact offsets."""
-        text = SEED.read_text("utf-8")
-        statements = list(statements_from_spans(article(text), candidate_spans(text)))
+        text = REFERENCE_ARTICLE
+        sentences = split_sentences(text)
+        statements = list(statements_from_spans(article(text), sentences, candidate_spans(sentences)))
         key = next(s for s in statements if s.text.startswith(KEY_SENTENCE_START))
         assert text[key.start : key.end] == key.text
         assert key.text.endswith("he said.")
         assert "cease hostilities" in key.matched_terms
-        assert key.context_before.startswith("Speaking at a press conference")
-        assert key.context_after.startswith("Putin also referenced")
+        assert key.context_before.startswith("He began by thanking")
+        assert key.context_after.startswith("Much of his answer dwelt")

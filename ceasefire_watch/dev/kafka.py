@@ -7,8 +7,8 @@ into a per-user cache outside the repo, and runs as a plain JVM process.
 
 CLI::
 
-    python -m ceasefire_watch.local.kafka install
-    python -m ceasefire_watch.local.kafka start [--port P] [--data-dir D]
+    python -m ceasefire_watch.dev.kafka install
+    python -m ceasefire_watch.dev.kafka start [--port P] [--data-dir D]
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ from typing import IO, Any, Self
 from kafka import KafkaAdminClient
 from kafka import errors as kafka_errors
 
-log = logging.getLogger("ceasefire_watch.local.kafka")  # same name under -m
+from ceasefire_watch.runners import default_cache_dir
+
+log = logging.getLogger("ceasefire_watch.dev.kafka")  # same name under -m
 
 KAFKA_VERSION = "4.4.0"
 SCALA_BINARY_VERSION = "2.13"
@@ -67,13 +69,6 @@ class KafkaSetupError(RuntimeError):
 # --------------------------------------------------------------------------
 # Installation
 # --------------------------------------------------------------------------
-
-
-def default_cache_dir() -> Path:
-    """Per-user cache root, so jars are shared by checkouts and never committed."""
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "ceasefire-watch"
 
 
 def find_java() -> str:
@@ -642,7 +637,7 @@ def delete_topics(bootstrap_servers: str, topics: Iterable[str], *, timeout_s: f
 def main(argv: Sequence[str] | None = None) -> int:
     """``install`` fetches the jars; ``start`` runs a broker until Ctrl-C or SIGTERM."""
     parser = argparse.ArgumentParser(
-        prog="python -m ceasefire_watch.local.kafka",
+        prog="python -m ceasefire_watch.dev.kafka",
         description="Local single-node Kafka (KRaft) for ceasefire-watch.",
     )
     commands = parser.add_subparsers(dest="command", required=True)

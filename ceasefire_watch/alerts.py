@@ -1,0 +1,185 @@
+"""The documents the job publishes: statement alerts, stance shifts and dead letters.
+
+This module owns their format: how each is built, its id, how it is encoded and read back. Every
+writer (BuildAlerts) and reader (the novelty memory, ``tail``) goes through it. Alert ids are
+deterministic, so a replay after a crash produces the same ids and a subscriber can drop repeats.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from ceasefire_watch.novelty import Novelty, Sighting
+from ceasefire_watch.records import ClassifiedStatement, DeadLetter, Speaker
+
+ALERT_SCHEMA_VERSION = 2
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def isoformat(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def alert_id(article_id: str, start: int, end: int, model_version: str) -> str:
+    """Same article, same span, same model: same id, however often the article is processed."""
+    material = json.dumps([article_id, start, end, model_version]).encode("utf-8")
+    return hashlib.sha256(material).hexdigest()[:32]
+
+
+def stance_shift_id(previous_alert_id: str, current_alert_id: str) -> str:
+    """A shift between the same two statements always has the same id."""
+    return hashlib.sha256(f"{previous_alert_id}>{current_alert_id}".encode()).hexdigest()[:32]
+
+
+def alert_id_of(classified: ClassifiedStatement) -> str:
+    statement = classified.statement
+    return alert_id(statement.article.id, statement.start, statement.end, classified.model_version)
+
+
+def build_alert(
+    classified: ClassifiedStatement, novelty: Novelty, conditions: list[str], detected_at: datetime
+) -> dict[str, Any]:
+    """The alert document for one relevant statement (see alert.schema.json)."""
+    statement = classified.statement
+    article = statement.article
+    stance = classified.prediction.stance
+    return {
+        "schema_version": ALERT_SCHEMA_VERSION,
+        "alert_id": alert_id_of(classified),
+        "type": "statement",
+        "statement_id": novelty.statement_id,
+        "first_seen": isoformat(novelty.first_seen),
+        "sources": novelty.sources,
+        "repeat": novelty.repeat,
+        "article": {
+            "id": article.id,
+            "url": article.url,
+            "title": article.title,
+            "source": article.source,
+            "language": article.language,
+        },
+        "statement": {
+            "text": statement.text,
+            "start": statement.start,
+            "end": statement.end,
+            "sentence_index": statement.sentence_index,
+            "context_before": statement.context_before,
+            "context_after": statement.context_after,
+            "matched_terms": list(statement.matched_terms),
+        },
+        "speaker": _speaker_document(statement.speaker),
+        "conflict": statement.conflict,
+        "stance": {"label": stance, "scores": classified.prediction.scores},
+        "conditions": conditions,
+        "model": {"name": classified.model_name, "version": classified.model_version},
+        "published_at": isoformat(article.published_at),
+        "detected_at": isoformat(detected_at),
+    }
+
+
+def build_stance_shift(
+    classified: ClassifiedStatement, novelty: Novelty, detected_at: datetime
+) -> dict[str, Any]:
+    """The stance-shift document (see stance-shift.schema.json); its id is stable across replays."""
+    previous = novelty.previous
+    if previous is None:
+        raise ValueError("a stance shift needs the previous statement")
+    current = sighting_of(classified)
+    return {
+        "schema_version": ALERT_SCHEMA_VERSION,
+        "alert_id": stance_shift_id(previous.alert_id, current.alert_id),
+        "type": "stance_shift",
+        "speaker": current.speaker,
+        "conflict": current.conflict,
+        "previous": _sighting_document(previous),
+        "current": _sighting_document(current),
+        "detected_at": isoformat(detected_at),
+    }
+
+
+def _sighting_document(sighting: Sighting) -> dict[str, Any]:
+    return {
+        "alert_id": sighting.alert_id,
+        "stance": sighting.stance,
+        "text": sighting.text,
+        "source": sighting.source,
+        "published_at": isoformat(sighting.published_at),
+    }
+
+
+def sighting_of(classified: ClassifiedStatement) -> Sighting:
+    """What the novelty memory keeps of a classified statement."""
+    statement = classified.statement
+    return Sighting(
+        alert_id=alert_id_of(classified),
+        text=statement.text,
+        source=statement.article.source,
+        published_at=statement.article.published_at,
+        speaker=statement.speaker.name if statement.speaker else None,
+        conflict=statement.conflict,
+        stance=classified.prediction.stance or "",
+    )
+
+
+def _speaker_document(speaker: Speaker | None) -> dict[str, Any] | None:
+    if speaker is None:
+        return None
+    return {"name": speaker.name, "type": speaker.kind, "speaks_for": speaker.speaks_for}
+
+
+def build_dead_letter(dead_letter: DeadLetter, failed_at: datetime) -> dict[str, Any]:
+    """The dead-letter document (see dead-letter.schema.json); the original bytes travel intact."""
+    record = dead_letter.record
+    return {
+        "reason": dead_letter.reason,
+        "detail": dead_letter.detail,
+        "source": {
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+            "timestamp_ms": record.timestamp_ms,
+            "key_base64": base64.b64encode(record.key).decode("ascii") if record.key is not None else None,
+        },
+        "payload_base64": base64.b64encode(record.payload).decode("ascii"),
+        "failed_at": isoformat(failed_at),
+    }
+
+
+def encode(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def decode(value: bytes | None) -> dict[str, Any] | None:
+    """A document read back from a topic; None for a tombstone or anything that is not a JSON object."""
+    if value is None:
+        return None
+    try:
+        document = json.loads(value)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def sighting_from_alert(alert: dict[str, Any]) -> Sighting | None:
+    """The sighting recorded in a statement alert; None for other alert types or older schemas."""
+    if alert.get("type") != "statement" or alert.get("schema_version") != ALERT_SCHEMA_VERSION:
+        return None
+    speaker = alert.get("speaker")
+    return Sighting(
+        alert_id=str(alert["alert_id"]),
+        text=str(alert["statement"]["text"]),
+        source=str(alert["article"]["source"]),
+        published_at=datetime.fromisoformat(str(alert["published_at"])),
+        speaker=str(speaker["name"]) if speaker else None,
+        conflict=alert.get("conflict"),
+        stance=str(alert["stance"]["label"]),
+    )

@@ -1,0 +1,1 @@
+"""Text analysis as pure functions: sentences, lexicon, quotations, conditions, speakers, conflicts."""

@@ -1,0 +1,326 @@
+"""People named in an article: their names, titles and whom they speak for.
+
+A name counts as a person's when there is evidence for it (a rank, the NER label, a person noun
+beside it, an alias); later surname-only mentions are resolved to the first full name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from ceasefire_watch.records import Speaker
+from ceasefire_watch.text.wordlists import (
+    ALIAS_WORDS,
+    CAPITALS,
+    DEMONYMS,
+    NAME_PARTICLES,
+    ORG_NAME_ENDINGS,
+    ORG_NOUNS,
+    PERSON_NOUNS,
+    RANKS,
+    country,
+    strip_article,
+)
+
+GROUP_LABELS = frozenset({"ORG", "GPE", "NORP"})
+
+
+def is_lower(token: Token) -> bool:
+    return token.text[:1].islower()
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person named in the article: full name, the body they speak for, and their title words."""
+
+    name: str
+    speaks_for: str | None
+    titles: frozenset[str]
+
+    def speaker(self) -> Speaker:
+        return Speaker(self.name, "person", self.speaks_for)
+
+
+@dataclass(frozen=True)
+class _NameMention:
+    """One mention of a person's name: token range, the name without ranks, and its title tokens."""
+
+    start: int
+    end: int
+    name: str
+    titles: tuple[Token, ...]
+    evidence: bool
+
+
+def _is_name_word(token: Token) -> bool:
+    text = token.text
+    if re.fullmatch(r"[A-Z]\.", text):  # a middle initial: Harlan P. Whitcombe
+        return True
+    return (
+        text[:1].isupper()
+        and text.replace("-", "").replace("'", "").isalpha()
+        and not (len(text) > 1 and text.isupper())
+        and token.lower_ not in {"the", "a", "an"}
+        and token.ent_type_ not in {"DATE", "TIME", "CARDINAL", "ORDINAL"}
+        and (token.pos_ == "PROPN" or token.ent_type_ == "PERSON")
+    )
+
+
+def _name_chains(doc: Doc) -> Iterator[tuple[int, int]]:
+    """Runs of capitalised proper nouns, joined across hyphens and particles (`Nizar al-Tahhan`)."""
+    index = 0
+    while index < len(doc):
+        if not _is_name_word(doc[index]):
+            index += 1
+            continue
+        end = index + 1
+        while end < len(doc) and "\n" not in doc[end - 1].whitespace_:
+            token = doc[end]
+            joined = token.text == "-" and not doc[end - 1].whitespace_ and not token.whitespace_
+            particle = (
+                token.lower_ in NAME_PARTICLES
+                and end + 1 < len(doc)
+                and (doc[end + 1].text == "-" or _is_name_word(doc[end + 1]))
+            )
+            if _is_name_word(token) or joined or particle:
+                end += 1
+            else:
+                break
+        while end > index and not _is_name_word(doc[end - 1]):
+            end -= 1
+        # A particle or hyphenated prefix just before the run belongs to it (`Mehraj-ud-Din`).
+        while index >= 2 and doc[index - 1].text == "-" and not doc[index - 1].whitespace_:
+            if not doc[index - 2].whitespace_ and doc[index - 2].is_alpha:
+                index -= 2
+            else:
+                break
+        yield index, end
+        index = end
+
+
+def _segment(doc: Doc, start: int, step: int, limit: int = 8) -> list[Token]:
+    """Tokens from `start` in direction `step` up to punctuation, a verb or a line break."""
+    tokens: list[Token] = []
+    index = start
+    while 0 <= index < len(doc) and len(tokens) < limit:
+        token = doc[index]
+        if (token.is_punct and token.text not in {"-", "'s", "’s"}) or token.pos_ in {"VERB", "AUX"}:
+            break
+        if "\n" in token.text or (step > 0 and "\n" in doc[index - 1].whitespace_ and index > start):
+            break
+        tokens.append(token)
+        index += step
+    return tokens if step > 0 else tokens[::-1]
+
+
+def is_person_noun(token: Token) -> bool:
+    return is_lower(token) and token.lemma_.lower() in PERSON_NOUNS
+
+
+def _name_mention(doc: Doc, start: int, end: int) -> _NameMention | None:
+    """Read a name chain as a person's name, with the evidence that it is one and its title words.
+
+    Evidence is a rank (`Colonel`), the NER label, a person noun beside it (`shopkeeper X`,
+    `X, a schoolteacher`, `a spokesman, X,`), a relative `X, who ...`, or an alias (`who uses the
+    alias X`). A name that ends like an organisation's (`Arakan Army`) is never a person's.
+    """
+    words = list(doc[start:end])
+    ranks = []
+    while words and words[0].lower_.rstrip(".") in RANKS | PERSON_NOUNS:
+        ranks.append(words.pop(0))
+    if not words or words[-1].lower_ in ORG_NAME_ENDINGS:
+        return None
+    name = doc[words[0].i : end].text
+    if name.lower() in CAPITALS or name.lower() in DEMONYMS:
+        return None
+    segment = _segment(doc, start - 1, -1)
+    cut = max((i + 1 for i, t in enumerate(segment) if t.pos_ in {"DET", "ADP", "PRON", "CCONJ"}), default=0)
+    left = segment[cut:]
+    strong = bool(ranks) or any(is_person_noun(t) for t in left[-2:])
+    after: list[Token] = []
+    if end + 1 < len(doc) and doc[end].text == ",":
+        if doc[end + 1].lower_ == "who":
+            strong = True
+            after = [t for t in doc[end + 1 : min(end + 14, len(doc))]]
+            stop = next((i for i, t in enumerate(after) if t.is_punct), len(after))
+            after = after[:stop]
+        elif doc[end + 1].pos_ in {"DET", "PRON"} or doc[end + 1].dep_ == "poss":
+            after = _segment(doc, end + 1, 1)
+            if any(is_person_noun(t) for t in after):
+                strong = True
+            else:
+                after = []
+    before: list[Token] = []
+    if start >= 2 and doc[start - 1].text == ",":
+        before = _segment(doc, start - 2, -1)
+        if any(is_person_noun(t) for t in before):
+            strong = True
+        else:
+            before = []
+    if start >= 1 and doc[start - 1].lower_ in ALIAS_WORDS:
+        strong = True
+    if start >= 2 and doc[start - 1].lower_ == "as" and doc[start - 2].lower_ == "name":
+        strong = True
+    labelled = any(t.ent_type_ == "PERSON" for t in words) and not any(
+        t.ent_type_ in GROUP_LABELS for t in words
+    )
+    titles = tuple(before + left + ranks + after)
+    return _NameMention(start, end, name, titles, strong or labelled)
+
+
+def _title_keys(tokens: Sequence[Token]) -> set[str]:
+    keys: set[str] = set()
+    for token in tokens:
+        word = token.lower_.removesuffix("'s").removesuffix("’s")
+        keys.update({word, token.lemma_.lower()})
+        if nation := country(word):
+            keys.add(nation.lower())
+    if speaks_for := _speaks_for_from_title(tokens):
+        keys.add(speaks_for.lower())
+    return keys - {"", "the", "a", "an", ",", "of", "for", "'s", "’s", "-"}
+
+
+def _speaks_for_from_title(tokens: Sequence[Token]) -> str | None:
+    """The body a title names: a possessor (`the Sudanese army's`), an organisation, or a country.
+
+    Places after in/at/from/near (`a shopkeeper in Srinagar`) say where someone is, not whom they
+    speak for, and are skipped.
+    """
+    if not tokens:
+        return None
+    doc = tokens[0].doc
+    indices = {t.i for t in tokens}
+    usable = [t for t in tokens if not _is_locative(t)]
+    for token in usable:
+        if token.dep_ == "poss" and token.i + 1 in indices and token.pos_ != "PRON":
+            phrase = [t for t in token.subtree if t.i in indices and t.dep_ != "case"]
+            if phrase:
+                text = strip_article(doc[phrase[0].i : phrase[-1].i + 1].text)
+                return country(text) or text
+    for label in ("ORG", "GPE", "NORP"):
+        for token in usable:
+            if token.ent_type_ == label and (entity := entity_of(token)) is not None:
+                text = strip_article(entity.text)
+                if label == "NORP" and token.head.lemma_.lower() in ORG_NOUNS and token.head.i in indices:
+                    return f"{text} {token.head.text}"
+                return country(text) or text
+    for token in usable:
+        if token.pos_ == "PROPN" and not is_lower(token) and token.lower_ not in RANKS | PERSON_NOUNS:
+            return country(token.text) or _proper_phrase(token)
+    return None
+
+
+def _is_locative(token: Token) -> bool:
+    """Whether a token sits in a place phrase: `in Srinagar`, `based in Amman`, `from Maarat`."""
+    head = token
+    for _ in range(3):
+        if head.dep_ == "pobj" and head.head.lower_ in {"in", "at", "from", "near", "outside", "inside"}:
+            return True
+        if head.head is head:
+            break
+        head = head.head
+    return False
+
+
+def _proper_phrase(token: Token) -> str:
+    """A proper name with the proper nouns compounded into it (`Rapid Support Forces`)."""
+    entity = entity_of(token)
+    if entity is not None:
+        return strip_article(re.split(r"[\n,]", entity.text)[0])
+    head = token
+    while head.dep_ == "compound" and head.head.pos_ == "PROPN" and head.head.i > head.i:
+        head = head.head
+    words = [
+        t for t in head.subtree if t.i <= head.i and t.pos_ == "PROPN" and t.dep_ in {"compound", "flat"}
+    ]
+    start = min((t.i for t in words), default=head.i)
+    return token.doc[start : head.i + 1].text
+
+
+def entity_of(token: Token) -> Span | None:
+    if not token.ent_type_:
+        return None
+    for entity in token.doc.ents:
+        if entity.start <= token.i < entity.end:
+            return entity
+    return None
+
+
+def _surname_key(name: str) -> str:
+    words = name.split()
+    return words[-1].lower() if words else ""
+
+
+class People:
+    """Everyone named in one parsed article, and which tokens name them."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.people: dict[str, Person] = {}
+        self.mentions: list[tuple[int, str]] = []  # (last token of a name mention, surname key)
+        self._person_at: dict[int, str] = {}  # token index -> surname key
+        self._collect_people()
+
+    def _collect_people(self) -> None:
+        """Everyone named: a name with evidence that it is a person's, and later surname-only mentions.
+
+        Evidence is a rank (`Colonel`), the NER label, a person noun beside it (`shopkeeper X`,
+        `X, a schoolteacher`, `a spokesman, X,`) or an alias (`who uses the alias X`). A person's
+        canonical name is the first full name; titles from every mention are pooled.
+        """
+        mentions = [m for s, e in _name_chains(self.doc) if (m := _name_mention(self.doc, s, e)) is not None]
+        full: dict[str, str] = {}
+        for mention in mentions:
+            key = _surname_key(mention.name)
+            if mention.evidence and key not in full and " " in mention.name:
+                full[key] = mention.name
+        for mention in mentions:
+            if mention.evidence and _surname_key(mention.name) not in full:
+                full[_surname_key(mention.name)] = mention.name
+        titles: dict[str, set[str]] = {}
+        speaks_for: dict[str, str | None] = {}
+        for mention in mentions:
+            key = _surname_key(mention.name)
+            if key not in full:
+                continue
+            titles.setdefault(key, set()).update(_title_keys(mention.titles))
+            if speaks_for.get(key) is None:
+                speaks_for[key] = _speaks_for_from_title(mention.titles)
+            self.mentions.append((mention.end - 1, key))
+            for index in range(mention.start, mention.end):
+                self._person_at[index] = key
+        for key, name in full.items():
+            self.people[key] = Person(name, speaks_for.get(key), frozenset(titles.get(key, ())))
+
+    def person_at(self, token: Token) -> Person | None:
+        key = self._person_at.get(token.i)
+        return self.people.get(key) if key is not None else None
+
+    def person_in_phrase(self, head: Token) -> Person | None:
+        """A named person inside a person-noun subject: `shopkeeper X`, `a spokesman, X,`, `alias X`.
+
+        Inside a relative clause or a prepositional phrase only an alias counts (`a commander who
+        uses the alias X`); `a spokesman for X` names whom he speaks for, not him.
+        """
+        if not (is_person_noun(head) or head.pos_ == "PROPN"):
+            return None
+        for child in head.children:
+            if child.dep_ not in {"compound", "appos", "flat", "nmod", "npadvmod", "relcl", "acl", "prep"}:
+                continue
+            for token in child.subtree:
+                person = self.person_at(token)
+                if person is None:
+                    continue
+                if child.dep_ not in {"relcl", "acl", "prep"} or self.named_by_alias(token):
+                    return person
+        return None
+
+    def named_by_alias(self, token: Token) -> bool:
+        index = token.i
+        while index > 0 and self._person_at.get(index - 1) == self._person_at.get(token.i):
+            index -= 1
+        return index > 0 and self.doc[index - 1].lower_ in ALIAS_WORDS | {"as"}
