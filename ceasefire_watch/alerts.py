@@ -127,6 +127,8 @@ def sighting_of(classified: ClassifiedStatement) -> Sighting:
         speaker=statement.speaker.name if statement.speaker else None,
         conflict=statement.conflict,
         stance=classified.prediction.stance or "",
+        article_id=statement.article.id,
+        confidence=classified.prediction.scores.get(classified.prediction.stance or "", 0.0),
     )
 
 
@@ -182,4 +184,6 @@ def sighting_from_alert(alert: dict[str, Any]) -> Sighting | None:
         speaker=str(speaker["name"]) if speaker else None,
         conflict=alert.get("conflict"),
         stance=str(alert["stance"]["label"]),
+        article_id=str(alert["article"]["id"]),
+        confidence=float(alert["stance"]["scores"].get(alert["stance"]["label"], 0.0)),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -12,8 +13,8 @@ from typing import Annotated, Any
 import structlog
 import typer
 
-from ceasefire_watch import metrics
-from ceasefire_watch.clients import follow, format_alert, messages_from_file, publish
+from ceasefire_watch import logs, metrics
+from ceasefire_watch.clients import AlertFilter, follow, format_alert, messages_from_file, publish
 from ceasefire_watch.config import (
     BUNDLED_MODEL_DIR,
     KafkaSettings,
@@ -102,6 +103,13 @@ def run(
             help="host:port of the Prometheus exporter; port 0 disables it.",
         ),
     ] = f"{_DEFAULTS.metrics_host}:{_DEFAULTS.metrics_port}",
+    shift_min_confidence: Annotated[
+        float,
+        typer.Option(
+            envvar="CEASEFIRE_SHIFT_MIN_CONFIDENCE",
+            help="Least probability of both statements' stances for a stance shift.",
+        ),
+    ] = _DEFAULTS.shift_min_confidence,
     runner: Runner = "prism",
 ) -> None:
     """Run the streaming job until interrupted. Extra arguments after -- go to Beam."""
@@ -113,6 +121,7 @@ def run(
         offset_reset=_offset_reset(offset_reset),
         model_dir=model_dir,
         inference_batch_size=batch_size,
+        shift_min_confidence=shift_min_confidence,
         metrics_host=host or "127.0.0.1",
         metrics_port=int(port),
     )
@@ -171,14 +180,23 @@ def tail(
     from_beginning: Annotated[
         bool, typer.Option(help="Start at the oldest alert, not the next one.")
     ] = False,
+    conflict: Annotated[str | None, typer.Option(help="Only alerts about this conflict (its slug).")] = None,
+    speaker: Annotated[
+        str | None, typer.Option(help="Only alerts whose speaker's name contains this.")
+    ] = None,
+    stance: Annotated[str | None, typer.Option(help="Only this stance (a shift's new stance).")] = None,
+    min_confidence: Annotated[float, typer.Option(help="Only statements at least this probable.")] = 0.0,
+    max_seconds: Annotated[float, typer.Option(help="Stop after this long; 0 follows until Ctrl-C.")] = 0,
 ) -> None:
-    """Follow the alerts topic and print each alert."""
-    try:
+    """Follow the alerts topic and print each alert (every type; filters narrow it down)."""
+    wanted = AlertFilter(conflict=conflict, speaker=speaker, stance=stance, min_confidence=min_confidence)
+    deadline = time.monotonic() + max_seconds if max_seconds else float("inf")
+    with contextlib.suppress(KeyboardInterrupt):
         for alert in follow(KafkaSettings(bootstrap_servers=brokers), alerts_topic, from_beginning):
-            if alert:
+            if alert and wanted.matches(alert):
                 typer.echo(json.dumps(alert, ensure_ascii=False) if raw else format_alert(alert))
-    except KeyboardInterrupt:
-        pass
+            if time.monotonic() > deadline:
+                break
 
 
 @app.command()
@@ -228,10 +246,10 @@ def demo(
     from ceasefire_watch.dev import SAMPLES_DIR
     from ceasefire_watch.dev.kafka import LocalKafka, create_topics
 
-    topics = TopicSettings()
-    with LocalKafka(port=kafka_port or None) as broker:
+    with contextlib.suppress(KeyboardInterrupt), LocalKafka(port=kafka_port or None) as broker:
         typer.echo(f"local Kafka at {broker.bootstrap_servers}")
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
+        topics = TopicSettings()
         create_topics(broker.bootstrap_servers, {topics.articles: 3, topics.alerts: 3})
         create_topics(
             broker.bootstrap_servers,
@@ -239,29 +257,33 @@ def demo(
             configs={"max.message.bytes": str(32 * 1024 * 1024)},
         )
         settings = PipelineSettings(
-            kafka=kafka, topics=topics, consumer_group="ceasefire-demo", model_dir=model_dir
+            kafka=kafka, topics=topics, consumer_group="ceasefire-demo", model_dir=model_dir, metrics_port=0
         )
         job = start_streaming_job(settings, _runner(runner), [])
-        sent = publish(kafka, topics.articles, messages_from_file(SAMPLES_DIR / "articles.jsonl"))
-        malformed = json.loads((SAMPLES_DIR / "malformed.json").read_text("utf-8"))
-        sent += publish(
-            kafka, topics.articles, ((None, item["payload"].encode("utf-8")) for item in malformed)
-        )
-        typer.echo(f"published {sent} sample messages; alerts follow (Ctrl-C to stop)")
-        deadline = time.monotonic() + max_seconds if max_seconds else float("inf")
         try:
-            for alert in follow(kafka, topics.alerts, from_beginning=True):
-                if alert:
-                    typer.echo(format_alert(alert))
-                if time.monotonic() > deadline or not job.is_alive():
-                    break
-        except KeyboardInterrupt:
-            typer.echo("stopping")
+            sent = publish(kafka, topics.articles, messages_from_file(SAMPLES_DIR / "articles.jsonl"))
+            malformed = json.loads((SAMPLES_DIR / "malformed.json").read_text("utf-8"))
+            sent += publish(
+                kafka, topics.articles, ((None, item["payload"].encode("utf-8")) for item in malformed)
+            )
+            typer.echo(f"published {sent} sample messages; alerts follow (Ctrl-C to stop)")
+            _print_alerts(kafka, topics.alerts, job, max_seconds)
         finally:
+            typer.echo("stopping")
             job.cancel()
-    if job.error is not None:
-        typer.echo(f"pipeline failed: {job.error}", err=True)
-        sys.exit(1)
+        if job.error is not None:
+            typer.echo(f"pipeline failed: {job.error}", err=True)
+            sys.exit(1)
+
+
+def _print_alerts(kafka: KafkaSettings, topic: str, job: RunningPipeline, max_seconds: float) -> None:
+    """Every alert from the start of the topic, until the job stops or ``max_seconds`` pass."""
+    deadline = time.monotonic() + max_seconds if max_seconds else float("inf")
+    for alert in follow(kafka, topic, from_beginning=True):
+        if alert:
+            typer.echo(format_alert(alert))
+        if time.monotonic() > deadline or not job.is_alive():
+            return
 
 
 @app.command()
@@ -336,5 +358,5 @@ def train(
 
 
 def main() -> None:
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+    logs.configure()
     app()

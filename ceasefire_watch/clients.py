@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
 
+from ceasefire_watch.alerts import decode
 from ceasefire_watch.config import KafkaSettings
 
 
@@ -61,8 +63,9 @@ def publish(kafka: KafkaSettings, topic: str, messages: Iterable[tuple[bytes | N
 
 
 def follow(kafka: KafkaSettings, topic: str, from_beginning: bool) -> Iterator[dict[str, Any] | None]:
-    """Alerts as they arrive, decoded, and None after each quiet half second so callers can check
-    their own deadlines; runs until the caller stops iterating."""
+    """Documents as they arrive, and None after each quiet half second so callers can check their
+    own deadlines; tombstones and messages that are not JSON objects are skipped. Runs until the
+    caller stops iterating."""
     consumer = KafkaConsumer(
         topic,
         **kafka.client_config(),
@@ -74,21 +77,98 @@ def follow(kafka: KafkaSettings, topic: str, from_beginning: bool) -> Iterator[d
     try:
         while True:
             for message in consumer:
-                yield json.loads(message.value)
+                document = decode(message.value)
+                if document is not None:
+                    yield document
             yield None
     finally:
         consumer.close()
 
 
+@dataclass(frozen=True)
+class AlertFilter:
+    """What a subscriber wants to see; an empty field matches everything."""
+
+    conflict: str | None = None
+    speaker: str | None = None
+    stance: str | None = None
+    min_confidence: float = 0.0
+
+    def matches(self, alert: dict[str, Any]) -> bool:
+        if self.conflict and alert.get("conflict") != self.conflict:
+            return False
+        if self.speaker and self.speaker.casefold() not in _speaker_name(alert).casefold():
+            return False
+        stance, confidence = _stance_and_confidence(alert)
+        if self.stance and stance != self.stance:
+            return False
+        return confidence >= self.min_confidence
+
+
+def _speaker_name(alert: dict[str, Any]) -> str:
+    speaker = alert.get("speaker")
+    if isinstance(speaker, dict):
+        return str(speaker.get("name", ""))
+    return str(speaker or "")
+
+
+def _stance_and_confidence(alert: dict[str, Any]) -> tuple[str | None, float]:
+    """A statement's stance and its probability; a stance shift's new stance (confidence 1)."""
+    stance = alert.get("stance")
+    if isinstance(stance, dict):
+        label = stance.get("label")
+        return label, float(stance.get("scores", {}).get(label, 0.0))
+    current = alert.get("current")
+    if isinstance(current, dict):
+        return current.get("stance"), 1.0
+    return None, 1.0
+
+
 def format_alert(alert: dict[str, Any]) -> str:
-    """A readable line: stance, confidence, speaker, conflict, statement, conditions, outlet."""
-    stance = alert["stance"]["label"]
-    confidence = alert["stance"]["scores"].get(stance, 0.0)
-    speaker = alert["speaker"]["name"] if alert.get("speaker") else "unattributed"
+    """One readable line per alert; a type this client does not know gets a generic line."""
+    formatter = _FORMATTERS.get(str(alert.get("type")), _format_other)
+    try:
+        return formatter(alert)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return _format_other(alert)
+
+
+def _format_statement(alert: dict[str, Any]) -> str:
+    """Stance, confidence, speaker, conflict, statement, conditions, outlet."""
+    stance, confidence = _stance_and_confidence(alert)
+    speaker = _speaker_name(alert) or "unattributed"
     conflict = f" [{alert['conflict']}]" if alert.get("conflict") else ""
     statement = " ".join(alert["statement"]["text"].split())
     conditions = "".join(f"\n      condition: {condition}" for condition in alert.get("conditions", []))
     return (
-        f"[{stance.upper():<11} {confidence:4.2f}]{conflict} {speaker}: {statement}"
+        f"[{str(stance).upper():<11} {confidence:4.2f}]{conflict} {speaker}: {statement}"
         f"  — {alert['article']['source']}, {alert['published_at']} ({alert['alert_id'][:8]}){conditions}"
     )
+
+
+def _format_stance_shift(alert: dict[str, Any]) -> str:
+    """Who moved from which position to which, with both quotes."""
+    previous, current = alert["previous"], alert["current"]
+    return (
+        f"[SHIFT {previous['stance'].upper()} → {current['stance'].upper()}] [{alert['conflict']}] "
+        f"{alert['speaker']} ({alert['alert_id'][:8]})"
+        f"\n      was: {_quote(previous)}\n      now: {_quote(current)}"
+    )
+
+
+def _quote(sighting: dict[str, Any]) -> str:
+    text = " ".join(str(sighting["text"]).split())
+    return f"{text}  — {sighting['source']}, {sighting['published_at']}"
+
+
+def _format_other(alert: dict[str, Any]) -> str:
+    kind = str(alert.get("type", "unknown")).upper()
+    identity = str(alert.get("alert_id", ""))[:8]
+    fields = ", ".join(sorted(str(key) for key in alert if key not in {"type", "alert_id"}))
+    return f"[{kind}] ({identity}) {fields}"
+
+
+_FORMATTERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "statement": _format_statement,
+    "stance_shift": _format_stance_shift,
+}

@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 BUNDLED_MODEL_DIR = Path(__file__).resolve().parent / "model" / "ceasefire-stance-minilm"
 """The stance model shipped inside the package; ``--model-dir`` replaces it."""
 
+DEFAULT_SHIFT_MIN_CONFIDENCE = 0.8
+"""Both statements of a stance shift need at least this probability for their stance."""
+
 OffsetReset = Literal["earliest", "latest"]
 
 
@@ -62,5 +65,11 @@ class PipelineSettings(BaseModel):
     model_dir: Path = BUNDLED_MODEL_DIR
     inference_batch_size: int = Field(32, ge=1, le=512)
     max_article_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+    shift_min_confidence: float = Field(
+        DEFAULT_SHIFT_MIN_CONFIDENCE,
+        ge=0,
+        le=1,
+        description="Both statements of a stance shift need at least this probability.",
+    )
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(9464, ge=0, le=65535, description="0 disables the exporter.")

@@ -14,11 +14,15 @@ from datetime import datetime
 
 from datasketch import MinHash, MinHashLSH
 
+from ceasefire_watch.config import DEFAULT_SHIFT_MIN_CONFIDENCE
+
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _QUOTED = re.compile(r"[“\"]([^”\"]+)[”\"]")
 _SHINGLE_WORDS = 3
 _PERMUTATIONS = 128
 _SIMILARITY_THRESHOLD = 0.6
+POSITIONS = frozenset({"support", "conditional", "oppose"})
+"""Stances that are a position; a neutral statement reports and takes none."""
 
 
 def _quoted_core(text: str) -> str:
@@ -48,6 +52,8 @@ class Sighting:
     speaker: str | None
     conflict: str | None
     stance: str
+    article_id: str = ""
+    confidence: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -69,9 +75,16 @@ class _Group:
 
 
 class StatementMemory:
-    """Near-duplicate groups of statements and the last stance of each speaker in each conflict."""
+    """Near-duplicate groups of statements and the last position of each speaker in each conflict.
 
-    def __init__(self) -> None:
+    A stance shift is reported only between two positions (support, conditional, oppose), each
+    held with at least ``shift_min_confidence``, from two different articles: a neutral sentence
+    takes no position, and another sentence of the same speech is not a change of mind. No
+    minimum time applies between the two articles: a reversal the next hour is news.
+    """
+
+    def __init__(self, shift_min_confidence: float = DEFAULT_SHIFT_MIN_CONFIDENCE) -> None:
+        self._shift_min_confidence = shift_min_confidence
         self._lock = threading.Lock()
         self._index = MinHashLSH(threshold=_SIMILARITY_THRESHOLD, num_perm=_PERMUTATIONS)
         self._groups: dict[str, _Group] = {}
@@ -105,9 +118,13 @@ class StatementMemory:
     def _shift(self, sighting: Sighting) -> Sighting | None:
         if sighting.speaker is None or sighting.conflict is None:
             return None
+        if sighting.stance not in POSITIONS or sighting.confidence < self._shift_min_confidence:
+            return None
         key = (sighting.speaker.casefold(), sighting.conflict)
         last = self._last_stance.get(key)
         if last is not None and last.published_at > sighting.published_at:
             return None
         self._last_stance[key] = sighting
-        return last if last is not None and last.stance != sighting.stance else None
+        if last is None or last.stance == sighting.stance or last.article_id == sighting.article_id:
+            return None
+        return last

@@ -23,6 +23,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.runners.runner import PipelineResult
 
+from ceasefire_watch import logs
+
 RunnerName = Literal["prism", "fnapi", "beam-args"]
 
 PRISM_VERSION = "v2.77.0"
@@ -91,6 +93,8 @@ def new_pipeline(runner: RunnerName, *, streaming: bool, beam_args: Sequence[str
         args += [
             "--runner=PrismRunner",
             f"--prism_location={prism_launcher()}",
+            # Prism's own warnings (such as a no-op reshuffle on one worker) need no action.
+            "--prism_log_level=error",
             "--environment_type=LOOPBACK",
         ]
         return beam.Pipeline(options=PipelineOptions(args))
@@ -141,6 +145,7 @@ class RunningPipeline:
         """Ask the runner to stop, and wait a while for it so its clients close before the broker."""
         if self.result is not None and self.is_alive():
             self._cancelled = True
+            logs.mute_shutdown_noise()
             try:
                 self.result.cancel()
             except NotImplementedError:

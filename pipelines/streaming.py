@@ -31,6 +31,7 @@ def build_streaming_pipeline(
             model_handler,
             settings.max_article_bytes,
             history=AlertHistory(settings.kafka, settings.topics.alerts),
+            shift_min_confidence=settings.shift_min_confidence,
         )
     )
     detected["alerts"] | "WriteAlerts" >> WriteToKafkaTopic(settings.topics.alerts, settings.kafka)

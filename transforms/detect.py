@@ -8,6 +8,7 @@ import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler
 
 from ceasefire_watch.alerts import Clock, utc_now
+from ceasefire_watch.config import DEFAULT_SHIFT_MIN_CONFIDENCE
 from ceasefire_watch.records import ClassifiedStatement, Statement
 from ceasefire_watch.transforms.alerts import BuildAlerts, BuildDeadLetters
 from ceasefire_watch.transforms.novelty import AlertHistory, TrackNovelty
@@ -28,12 +29,14 @@ class DetectCeasefireStatements(beam.PTransform):
         max_article_bytes: int,
         clock: Clock = utc_now,
         history: AlertHistory | None = None,
+        shift_min_confidence: float = DEFAULT_SHIFT_MIN_CONFIDENCE,
     ) -> None:
         super().__init__()
         self._model_handler = model_handler
         self._max_article_bytes = max_article_bytes
         self._clock = clock
         self._history = history
+        self._shift_min_confidence = shift_min_confidence
 
     def expand(self, records: beam.PCollection) -> dict[str, beam.PCollection]:
         parsed = records | "ParseArticles" >> ParseArticles(self._max_article_bytes)
@@ -41,7 +44,7 @@ class DetectCeasefireStatements(beam.PTransform):
             parsed[ARTICLES]
             | "FindStatements" >> FindStatements()
             | "ClassifyStance" >> ClassifyStance(self._model_handler)
-            | "TrackNovelty" >> TrackNovelty(self._history)
+            | "TrackNovelty" >> TrackNovelty(self._history, self._shift_min_confidence)
             | "BuildAlerts" >> BuildAlerts(self._clock)
         )
         dead_letters = parsed[DEAD_LETTERS] | "BuildDeadLetters" >> BuildDeadLetters(self._clock)

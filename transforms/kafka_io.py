@@ -87,9 +87,13 @@ class _PartitionReader:
         self.consumer.assign([topic_partition])
         self.next_offset: int | None = None
         self.committed_offset = -1
+        self.closed = False
 
     def poll_from(self, offset: int, max_records: int) -> list[Any]:
+        """Records from ``offset`` on; none once the worker has closed the reader to stop."""
         with self.lock:
+            if self.closed:
+                return []
             if self.next_offset != offset:
                 self.consumer.seek(self.topic_partition, offset)
             batches = self.consumer.poll(timeout_ms=_POLL_TIMEOUT_MS, max_records=max_records)
@@ -105,13 +109,14 @@ class _PartitionReader:
     def commit(self, next_offset: int) -> None:
         """Commit once the bundle is durable; never move the group's offset backwards."""
         with self.lock:
-            if next_offset <= self.committed_offset:
+            if self.closed or next_offset <= self.committed_offset:
                 return
             self.consumer.commit({self.topic_partition: OffsetAndMetadata(next_offset, "", -1)})
             self.committed_offset = next_offset
 
     def close(self) -> None:
         with self.lock:
+            self.closed = True
             self.consumer.close()
 
 

@@ -14,7 +14,7 @@ import apache_beam as beam
 from apache_beam.utils.shared import Shared
 
 from ceasefire_watch.alerts import decode, sighting_from_alert, sighting_of
-from ceasefire_watch.config import KafkaSettings
+from ceasefire_watch.config import DEFAULT_SHIFT_MIN_CONFIDENCE, KafkaSettings
 from ceasefire_watch.novelty import Novelty, StatementMemory
 from ceasefire_watch.records import ClassifiedStatement
 from ceasefire_watch.transforms.kafka_io import read_until_end
@@ -28,8 +28,8 @@ class AlertHistory:
     topic: str
 
 
-def _memory_from(history: AlertHistory | None) -> StatementMemory:
-    memory = StatementMemory()
+def _memory_from(history: AlertHistory | None, shift_min_confidence: float) -> StatementMemory:
+    memory = StatementMemory(shift_min_confidence)
     if history is not None:
         for value in read_until_end(history.kafka, history.topic):
             alert = decode(value)
@@ -40,12 +40,15 @@ def _memory_from(history: AlertHistory | None) -> StatementMemory:
 
 
 class _TrackNoveltyFn(beam.DoFn):
-    def __init__(self, shared: Shared, history: AlertHistory | None) -> None:
+    def __init__(self, shared: Shared, history: AlertHistory | None, shift_min_confidence: float) -> None:
         self._shared = shared
         self._history = history
+        self._shift_min_confidence = shift_min_confidence
 
     def setup(self) -> None:
-        self._memory: StatementMemory = self._shared.acquire(lambda: _memory_from(self._history))
+        self._memory: StatementMemory = self._shared.acquire(
+            lambda: _memory_from(self._history, self._shift_min_confidence)
+        )
 
     def process(self, classified: ClassifiedStatement) -> Iterator[tuple[ClassifiedStatement, Novelty]]:
         yield classified, self._memory.observe(sighting_of(classified))
@@ -54,9 +57,14 @@ class _TrackNoveltyFn(beam.DoFn):
 class TrackNovelty(beam.PTransform):
     """ClassifiedStatements in; (ClassifiedStatement, Novelty) pairs out."""
 
-    def __init__(self, history: AlertHistory | None = None) -> None:
+    def __init__(
+        self, history: AlertHistory | None = None, shift_min_confidence: float = DEFAULT_SHIFT_MIN_CONFIDENCE
+    ) -> None:
         super().__init__()
         self._history = history
+        self._shift_min_confidence = shift_min_confidence
 
     def expand(self, classified: beam.PCollection) -> beam.PCollection:
-        return classified | "Remember" >> beam.ParDo(_TrackNoveltyFn(Shared(), self._history))
+        return classified | "Remember" >> beam.ParDo(
+            _TrackNoveltyFn(Shared(), self._history, self._shift_min_confidence)
+        )

@@ -13,9 +13,18 @@ QUOTE = (
 
 
 def sighting(
-    alert_id: str, text: str = QUOTE, source: str = "Wire A", minutes: int = 0, stance: str = "support"
+    alert_id: str,
+    text: str = QUOTE,
+    source: str = "Wire A",
+    minutes: int = 0,
+    stance: str = "support",
+    article: str | None = None,
+    confidence: float = 0.95,
 ):
-    return Sighting(alert_id, text, source, T0 + timedelta(minutes=minutes), "Amir Haddad", "sudan", stance)
+    """A sighting from its own article unless ``article`` names one."""
+    published = T0 + timedelta(minutes=minutes)
+    article_id = article or f"article-{alert_id}"
+    return Sighting(alert_id, text, source, published, "Amir Haddad", "sudan", stance, article_id, confidence)
 
 
 class TestRepeats:
@@ -69,3 +78,41 @@ class TestStanceShifts:
             sighting("a2", "The army will keep to the truce, Amir Haddad said.", minutes=60)
         )
         assert again.previous is None
+
+    def test_two_statements_of_one_article_are_no_shift(self):
+        """Another sentence of the same speech is not a change of mind."""
+        memory = StatementMemory()
+        memory.observe(sighting("a1", article="speech"))
+        refusal = "“There will be no truce while the RSF shells El Fasher,” Amir Haddad said."
+        answer = memory.observe(sighting("a2", refusal, minutes=1, stance="oppose", article="speech"))
+        assert answer.previous is None
+
+    def test_neutral_statements_carry_no_position(self):
+        """support, then neutral, then support again: no shift at all, neutral holds no position."""
+        memory = StatementMemory()
+        memory.observe(sighting("a1"))
+        report = "The truce took effect at midnight, Amir Haddad said, and the front was quiet."
+        assert memory.observe(sighting("a2", report, minutes=60, stance="neutral")).previous is None
+        again = "“We stand by the ceasefire we signed last week,” Amir Haddad said on Sunday."
+        assert memory.observe(sighting("a3", again, minutes=120)).previous is None
+
+    def test_a_shift_needs_confident_statements(self):
+        """A position held with less than the configured confidence is neither side of a shift."""
+        memory = StatementMemory(shift_min_confidence=0.8)
+        memory.observe(sighting("a1"))
+        refusal = "“There will be no truce while the RSF shells El Fasher,” Amir Haddad said."
+        assert (
+            memory.observe(sighting("a2", refusal, minutes=60, stance="oppose", confidence=0.6)).previous
+            is None
+        )
+        assert (
+            memory.observe(
+                sighting(
+                    "a3",
+                    "The army will press on with its offensive and rejects the truce, Amir Haddad said.",
+                    minutes=90,
+                    stance="oppose",
+                )
+            ).previous
+            is not None
+        )
