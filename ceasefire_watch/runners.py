@@ -30,6 +30,10 @@ RunnerName = Literal["prism", "fnapi", "beam-args"]
 PRISM_VERSION = "v2.77.0"
 """Keep in step with the apache-beam SDK: Prism and the SDK speak the protos of the same release."""
 
+STREAMING_JOB_SERVER_TIMEOUT_SECONDS = 10 * 365 * 24 * 3600
+"""Beam uses --job_server_timeout (default 300 s) as the deadline of the job-state stream too, so a
+streaming job left at the default died after five minutes; a streaming job runs for years."""
+
 _LOG = logging.getLogger(__name__)
 
 
@@ -89,6 +93,8 @@ def prism_launcher(binary: Path | None = None) -> Path:
 def new_pipeline(runner: RunnerName, *, streaming: bool, beam_args: Sequence[str] = ()) -> beam.Pipeline:
     """A Pipeline bound to the named runner; ``beam-args`` leaves the choice to ``beam_args``."""
     args = [*beam_args, *(["--streaming"] if streaming else [])]
+    if streaming and not any(arg.startswith("--job_server_timeout") for arg in beam_args):
+        args.append(f"--job_server_timeout={STREAMING_JOB_SERVER_TIMEOUT_SECONDS}")
     if runner == "prism":
         args += [
             "--runner=PrismRunner",
