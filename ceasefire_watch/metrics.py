@@ -20,6 +20,10 @@ PARSE_FAILURES = Counter(
 STATEMENTS_FOUND = Counter(
     "ceasefire_statements_found", "Candidate ceasefire sentences found by the lexicon."
 )
+STATEMENTS_OUTSIDE_ARMED_CONFLICT = Counter(
+    "ceasefire_statements_outside_armed_conflict",
+    "Candidate statements dropped because their article is about no armed conflict (figurative truces).",
+)
 ALERTS = Counter("ceasefire_alerts", "Alerts written to the alerts topic, by stance.", ["stance"])
 CONFLICT_ALERTS = Counter(
     "ceasefire_conflict_alerts",

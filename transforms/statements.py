@@ -14,6 +14,7 @@ import apache_beam as beam
 
 from ceasefire_watch import metrics
 from ceasefire_watch.records import Article, Speaker, Statement
+from ceasefire_watch.text.armed_conflict import about_armed_conflict
 from ceasefire_watch.text.conflicts import load_gazetteer
 from ceasefire_watch.text.lexicon import candidate_spans, ceasefire_terms
 from ceasefire_watch.text.quotes import expand_to_quotes
@@ -83,8 +84,17 @@ class _TagConflictFn(beam.DoFn):
         yield dataclasses.replace(statement, conflict=conflict)
 
 
+def _in_armed_conflict(statement: Statement) -> bool:
+    """Statements of an article about no armed conflict (a tariff or a political truce) are dropped."""
+    if about_armed_conflict(statement.article.text, statement.conflict):
+        return True
+    metrics.STATEMENTS_OUTSIDE_ARMED_CONFLICT.inc()
+    return False
+
+
 class FindStatements(beam.PTransform):
-    """Articles in; attributed, conflict-tagged candidate Statements out (zero or more per article)."""
+    """Articles in; attributed, conflict-tagged candidate Statements out (zero or more per article),
+    only from articles about an armed conflict."""
 
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
         return (
@@ -92,4 +102,5 @@ class FindStatements(beam.PTransform):
             | "MatchLexicon" >> beam.ParDo(_MatchLexiconFn())
             | "QuotesAndSpeakers" >> beam.ParDo(_AttributeSpeakersFn())
             | "TagConflicts" >> beam.ParDo(_TagConflictFn())
+            | "KeepArmedConflicts" >> beam.Filter(_in_armed_conflict)
         )

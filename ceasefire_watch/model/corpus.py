@@ -19,6 +19,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 """The source checkout: the corpus and its split are development data, not shipped in the wheel."""
 CORPUS_DIR = REPO_ROOT / "data" / "corpus"
 SPLITS_FILE = REPO_ROOT / "data" / "splits.json"
+BLIND_FILE = REPO_ROOT / "data" / "blind" / "stance-sentences.jsonl"
+"""Sentences in wire style written apart from the corpus, from a list of phenomena: never trained on."""
 FP32_DIR = REPO_ROOT / "build" / "stance-fp32"
 """Where `train` leaves the fp32 torch model that `evaluate` compares with the int8 export."""
 NO_CONFLICT = "none"
@@ -34,6 +36,8 @@ class Example:
     conflict: str
     label: str
     note: str
+    phenomenon: str = ""
+    unambiguous: bool = True
 
 
 def load_examples(corpus_dir: Path = CORPUS_DIR) -> list[Example]:
@@ -55,6 +59,23 @@ def load_examples(corpus_dir: Path = CORPUS_DIR) -> list[Example]:
             raise ValueError(f"duplicate corpus id {example.id}")
         seen.add(example.id)
     return examples
+
+
+def load_blind(path: Path = BLIND_FILE) -> list[Example]:
+    """The blind test set: each line's label, the phenomenon it tests and whether it is unambiguous."""
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    return [
+        Example(
+            row["id"],
+            row["text"],
+            row["conflict"],
+            row["label"],
+            row.get("note", ""),
+            row.get("phenomenon", ""),
+            bool(row.get("unambiguous", True)),
+        )
+        for row in rows
+    ]
 
 
 def _hash_fraction(text: str) -> float:

@@ -42,7 +42,7 @@ class TrainingConfig:
     output_dir: Path = BUNDLED_MODEL_DIR
     fp32_dir: Path = FP32_DIR
     name: str = "ceasefire-stance-minilm"
-    version: str = "1.1.0"
+    version: str = "1.2.0"
     epochs: int = 6
     batch_size: int = 16
     learning_rate: float = 8e-5

@@ -11,22 +11,45 @@ from collections.abc import Sequence
 
 from ceasefire_watch.text.sentences import Sentence
 
+_HALT_OR_GO_ON = r"""(?:
+    halt | pause | stop | suspen[ds] | end | lull | freez | ceas | call(?:ed|ing|s)?\s+off | wind\w*\s+down
+  | refrain\w*\s+from | scal\w*\s+back | resum | continu | keep\w*\s+up | kept\s+up | press\w*\s+on\s+with
+  | step\w*\s+up | expand | pursu | go\w*\s+on\s+with
+)\w*"""
+_FIGHTING = r"""(?:
+    fighting | hostilities | attacks? | air\s?strikes | (?:missile\s+|drone\s+)?strikes | shelling | bombing
+  | bombardments? | offensives? | (?:military\s+)?operations | firing | war | campaign | advance | aggression
+  | military\s+(?:actions?|activity) | violence | armed\s+(?:activity|struggle|campaign) | raids
+)"""
+
+_HALTED = r"(?:stopped|halted|suspended|ceased|paused)"
+
 CEASEFIRE_LEXICON = re.compile(
-    r"""\b(?:
+    rf"""\b(?:
         cease[-\s]?fires?
       | truces?
       | armistices?
-      | cessation\s+of\s+(?:all\s+)?hostilities
-      | cease\s+(?:all\s+)?hostilities
-      | (?:halt|pause|stop|suspend|suspension|end|lull|freeze)\w*\s+(?:(?:in|to|of)\s+)?(?:the\s+|all\s+)?
-        (?:fighting|hostilities|attacks|strikes|shelling|bombing|bombardment|offensive|firing|war)
+      | moratori(?:um|ums|a)
+      | cessation\s+of\s+(?:all\s+|the\s+)?{_FIGHTING}
+      | ceas\w*\s+(?:all\s+|the\s+)?(?:{_FIGHTING}|fire)
+      | {_HALT_OR_GO_ON}\s+(?:[\w'’-]+\s+){{0,3}}?{_FIGHTING}
+      | {_FIGHTING}\s+(?:(?:be|been|being|is|are|was|were|to\s+be)\s+)?{_HALTED}
       | humanitarian\s+(?:pause|corridor)s?
       | silence\s+the\s+guns
-      | lay\s+down\s+(?:(?:their|its|our|your|his)\s+)?(?:arms|weapons)
+      | guns\s+(?:have\s+|had\s+)?(?:fell|fall|falls|fallen|went|go|gone)\s+(?:silent|quiet)
+      | (?:lay|lays|laying|laid)\s+down\s+(?:(?:their|its|our|your|his|her)\s+)?(?:heavy\s+)?(?:arms|weapons)
+      | (?:take|takes|taking|took)\s+up\s+arms
+      | hand\w*\s+over\s+(?:(?:their|its|our)\s+)?(?:heavy\s+)?weapons
       | stand\s+down
       | (?:hold|holds|holding)\s+(?:their\s+|its\s+)?fire
       | stop\s+firing
+      | fight(?:ing)?\s+on
+      | keep\w*\s+fighting
+      | war\s+(?:would|will|could|must|can)\s+(?:only\s+)?(?:end|go\s+on|continue)
       | de-?escalation\s+(?:zones?|agreements?|deal)
+      | regime\s+of\s+calm
+      | reduc\w*\s+(?:in\s+)?violence
+      | peace\s+(?:agreements?|deals?|accords?)
     )\b""",
     re.IGNORECASE | re.VERBOSE,
 )

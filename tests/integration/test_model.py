@@ -56,15 +56,18 @@ def test_classify_command_writes_one_prediction_per_line(tmp_path: Path):
     assert all(p["relevant"] == (p["stance"] is not None) for p in predictions)
 
 
-def test_evaluate_command_reports_the_test_split(tmp_path: Path):
-    """`evaluate` scores the int8 model and the keyword baseline on the held-out split and writes JSON."""
+def test_evaluate_command_reports_the_test_split_and_the_blind_set(tmp_path: Path):
+    """`evaluate` scores the model and its baselines on the held-out split and on the blind set."""
     output = tmp_path / "evaluation.json"
     completed = subprocess.run(
         cli("evaluate", "--output", str(output)), check=True, cwd=REPO_ROOT, capture_output=True, text=True
     )
     report = json.loads(output.read_text("utf-8"))
-    assert report["split"] == "test"
-    assert {"onnx_int8", "keyword_rules"} <= set(report["systems"])
-    assert report["systems"]["onnx_int8"]["stance_macro_f1"] >= 0.85
-    assert report["systems"]["onnx_int8"]["relevance_f1"] >= 0.95
-    assert "confusion" in completed.stdout
+    assert set(report["sets"]) == {"corpus_test", "blind"}
+    held_out, blind = report["sets"]["corpus_test"], report["sets"]["blind"]
+    assert {"onnx_int8", "lexicon_then_onnx_int8", "keyword_rules"} <= set(held_out["systems"])
+    assert held_out["systems"]["onnx_int8"]["stance_macro_f1"] >= 0.85
+    assert held_out["systems"]["onnx_int8"]["relevance_f1"] >= 0.95
+    assert blind["examples"] >= 400
+    assert "refusal_as_carrying_on" in blind["systems"]["onnx_int8"]["accuracy_by_phenomenon"]
+    assert "### blind" in completed.stdout and "confusion" in completed.stdout

@@ -58,8 +58,8 @@ def article_record(offset: int, text: str) -> SourceRecord:
 def test_emits_one_alert_per_relevant_statement_and_dead_letters_bad_input():
     """Relevant candidate sentences become alerts, irrelevant ones do not, bad input is dead-lettered."""
     records = [
-        article_record(0, "We accept the truce, but only if shelling stops. Markets rose."),
-        article_record(1, "The rebels reject the ceasefire. A trade truce was signed."),
+        article_record(0, "We accept the truce, but only if shelling stops. Sudan army troops held."),
+        article_record(1, "The rebels reject the ceasefire. A trade truce was signed in Khartoum."),
         article_record(2, "Artillery fire continued all night."),
         SourceRecord(b"[]", "articles", 0, 3),
     ]

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ceasefire_watch.records import Article
+from ceasefire_watch.text.armed_conflict import about_armed_conflict
 from ceasefire_watch.text.lexicon import candidate_spans, ceasefire_terms
 from ceasefire_watch.text.sentences import split_sentences
 from ceasefire_watch.transforms.statements import statements_from_spans
@@ -80,3 +81,35 @@ class TestFindStatements:
         assert "cease hostilities" in key.matched_terms
         assert key.context_before.startswith("He began by thanking")
         assert key.context_after.startswith("Much of his answer dwelt")
+
+
+class TestLexiconRecall:
+    @pytest.mark.parametrize(
+        "sentence",
+        [
+            "Both armies were told to cease the hostilities at dawn.",
+            "The army chief ordered that all military actions be stopped along the border.",
+            "The council demanded the cessation of airstrikes on the city.",
+            "Both sides must refrain from attacks on civilian areas.",
+            "The ministry said the moratorium on energy strikes had expired.",
+            "The rebels said they would press on with the offensive whatever the mediators proposed.",
+            "Commanders said the war would end only if all hostages were freed.",
+            "Villagers said the guns fell silent along the line shortly after midnight.",
+        ],
+    )
+    def test_halts_worded_without_the_word_ceasefire_are_candidates(self, sentence):
+        """Halts and refusals worded without 'ceasefire' or 'truce' still reach the model."""
+        assert ceasefire_terms(sentence)
+
+
+class TestArmedConflictGate:
+    def test_an_article_about_tariffs_is_not_about_armed_conflict(self):
+        """A tariff truce in an article with no conflict and no words of war is gated out."""
+        article_text = "Stocks rallied after Washington and Beijing agreed a 90-day tariff truce."
+        assert not about_armed_conflict(article_text, None)
+
+    def test_war_reporting_or_a_tagged_conflict_passes(self):
+        """An untagged article with words of war, or any article tagged with a conflict, passes."""
+        war = "Troops and rebels exchanged artillery fire before the truce; two civilians were killed."
+        assert about_armed_conflict(war, None)
+        assert about_armed_conflict("The truce held.", "haiti-gangs")
