@@ -160,7 +160,9 @@ def main() -> None:
 
     with LocalKafka() as broker:
         bootstrap = broker.bootstrap_servers
-        create_topics(bootstrap, {"articles": args.partitions, "alerts": 1, "dead-letters": 1})
+        create_topics(
+            bootstrap, {"articles": args.partitions, "alerts": 1, "positions": 1, "dead-letters": 1}
+        )
         producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
         throughput_articles = synthetic_articles(args.articles, args.relevant_share, 1, "tp")
         publish(producer, "articles", throughput_articles, rate=None)
@@ -179,6 +181,8 @@ def main() -> None:
                 "alerts",
                 "--dead-letter-topic",
                 "dead-letters",
+                "--positions-topic",
+                "positions",
                 "--group",
                 "bench",
                 "--metrics-address",

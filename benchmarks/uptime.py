@@ -23,7 +23,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from ceasefire_watch.dev import REPO_ROOT, SAMPLES_DIR
 from ceasefire_watch.dev.kafka import LocalKafka, create_topics
 
-ARTICLES, ALERTS, DEAD = "uptime-articles", "uptime-alerts", "uptime-dead"
+ARTICLES, ALERTS, POSITIONS, DEAD = "uptime-articles", "uptime-alerts", "uptime-positions", "uptime-dead"
 
 
 def main() -> int:
@@ -33,10 +33,11 @@ def main() -> int:
     args = parser.parse_args()
     sample = json.loads((SAMPLES_DIR / "articles.jsonl").read_text("utf-8").splitlines()[0])
     with LocalKafka() as broker, tempfile.TemporaryDirectory() as scratch:
-        create_topics(broker.bootstrap_servers, {ARTICLES: 1, ALERTS: 1, DEAD: 1})
+        create_topics(broker.bootstrap_servers, {ARTICLES: 1, ALERTS: 1, POSITIONS: 1, DEAD: 1})
         log = (Path(scratch) / "job.log").open("ab")
         command = [sys.executable, "-m", "ceasefire_watch", "run", "--brokers", broker.bootstrap_servers]
         command += ["--articles-topic", ARTICLES, "--alerts-topic", ALERTS, "--dead-letter-topic", DEAD]
+        command += ["--positions-topic", POSITIONS]
         command += ["--group", "uptime", "--metrics-address", "127.0.0.1:0"]
         job = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
         producer = KafkaProducer(bootstrap_servers=broker.bootstrap_servers, acks="all")

@@ -1,4 +1,4 @@
-"""The documents the job publishes: statement alerts, stance shifts and dead letters.
+"""The documents the job publishes: statement alerts, positions, stance shifts and dead letters.
 
 This module owns their format: how each is built, its id, how it is encoded and read back. Every
 writer (BuildAlerts) and reader (the novelty memory, ``tail``) goes through it. Alert ids are
@@ -15,9 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ceasefire_watch.novelty import Novelty, Sighting
-from ceasefire_watch.records import ClassifiedStatement, DeadLetter, Speaker
+from ceasefire_watch.positions import RULES
+from ceasefire_watch.records import Article, ClassifiedStatement, DeadLetter, Position, Speaker
 
 ALERT_SCHEMA_VERSION = 2
+POSITION_SCHEMA_VERSION = 1
 Clock = Callable[[], datetime]
 
 
@@ -60,13 +62,7 @@ def build_alert(
         "first_seen": isoformat(novelty.first_seen),
         "sources": novelty.sources,
         "repeat": novelty.repeat,
-        "article": {
-            "id": article.id,
-            "url": article.url,
-            "title": article.title,
-            "source": article.source,
-            "language": article.language,
-        },
+        "article": _article_document(article),
         "statement": {
             "text": statement.text,
             "start": statement.start,
@@ -86,14 +82,9 @@ def build_alert(
     }
 
 
-def build_stance_shift(
-    classified: ClassifiedStatement, novelty: Novelty, detected_at: datetime
-) -> dict[str, Any]:
-    """The stance-shift document (see stance-shift.schema.json); its id is stable across replays."""
-    previous = novelty.previous
-    if previous is None:
-        raise ValueError("a stance shift needs the previous statement")
-    current = sighting_of(classified)
+def build_stance_shift(previous: Sighting, current: Sighting, detected_at: datetime) -> dict[str, Any]:
+    """The stance-shift document between two positions (see stance-shift.schema.json); its id is
+    stable across replays. Each side's ``alert_id`` is the id of its position document."""
     return {
         "schema_version": ALERT_SCHEMA_VERSION,
         "alert_id": stance_shift_id(previous.alert_id, current.alert_id),
@@ -116,6 +107,80 @@ def _sighting_document(sighting: Sighting) -> dict[str, Any]:
     }
 
 
+def position_id(article_id: str, speaker: str, conflict: str, model_version: str) -> str:
+    """One speaker, one conflict, one article, one model: one position id, however often it is processed."""
+    material = json.dumps(["position", article_id, speaker.casefold(), conflict, model_version])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+
+
+def position_id_of(position: Position) -> str:
+    return position_id(
+        position.article.id, position.speaker.name, position.conflict, position.strongest.model_version
+    )
+
+
+def position_key(position: Position) -> bytes:
+    """A speaker's positions on a conflict share a key, so they keep their order on one partition."""
+    return f"{position.conflict}/{position.speaker.name}".encode()
+
+
+def build_position(position: Position, detected_at: datetime) -> dict[str, Any]:
+    """The position document (see position.schema.json)."""
+    article = position.article
+    strongest = position.strongest
+    return {
+        "schema_version": POSITION_SCHEMA_VERSION,
+        "position_id": position_id_of(position),
+        "type": "position",
+        "speaker": _speaker_document(position.speaker),
+        "conflict": position.conflict,
+        "stance": {
+            "label": position.stance,
+            "confidence": position.confidence,
+            "rule": RULES[position.stance],
+        },
+        "conditions": list(position.conditions),
+        "statement_alert_ids": [alert_id_of(classified) for classified in position.statements],
+        "strongest_quote": {"alert_id": alert_id_of(strongest), "text": strongest.statement.text},
+        "article": _article_document(article),
+        "model": {"name": strongest.model_name, "version": strongest.model_version},
+        "published_at": isoformat(article.published_at),
+        "detected_at": isoformat(detected_at),
+    }
+
+
+def position_sighting(position: Position) -> Sighting:
+    """What the memory keeps of a position, to tell a later shift from it."""
+    return Sighting(
+        alert_id=position_id_of(position),
+        text=position.strongest.statement.text,
+        source=position.article.source,
+        published_at=position.article.published_at,
+        speaker=position.speaker.name,
+        conflict=position.conflict,
+        stance=position.stance,
+        article_id=position.article.id,
+        confidence=position.confidence,
+    )
+
+
+def sighting_from_position(document: dict[str, Any]) -> Sighting | None:
+    """The sighting recorded in a position document; None for anything else."""
+    if document.get("type") != "position" or document.get("schema_version") != POSITION_SCHEMA_VERSION:
+        return None
+    return Sighting(
+        alert_id=str(document["position_id"]),
+        text=str(document["strongest_quote"]["text"]),
+        source=str(document["article"]["source"]),
+        published_at=datetime.fromisoformat(str(document["published_at"])),
+        speaker=str(document["speaker"]["name"]),
+        conflict=str(document["conflict"]),
+        stance=str(document["stance"]["label"]),
+        article_id=str(document["article"]["id"]),
+        confidence=float(document["stance"]["confidence"]),
+    )
+
+
 def sighting_of(classified: ClassifiedStatement) -> Sighting:
     """What the novelty memory keeps of a classified statement."""
     statement = classified.statement
@@ -130,6 +195,16 @@ def sighting_of(classified: ClassifiedStatement) -> Sighting:
         article_id=statement.article.id,
         confidence=classified.prediction.scores.get(classified.prediction.stance or "", 0.0),
     )
+
+
+def _article_document(article: Article) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "url": article.url,
+        "title": article.title,
+        "source": article.source,
+        "language": article.language,
+    }
 
 
 def _speaker_document(speaker: Speaker | None) -> dict[str, Any] | None:

@@ -39,6 +39,9 @@ ArticlesTopic = Annotated[
 AlertsTopic = Annotated[
     str, typer.Option(envvar="CEASEFIRE_ALERTS_TOPIC", help="Topic alerts are written to.")
 ]
+PositionsTopic = Annotated[
+    str, typer.Option(envvar="CEASEFIRE_POSITIONS_TOPIC", help="Topic positions are written to.")
+]
 DeadLetterTopic = Annotated[
     str, typer.Option(envvar="CEASEFIRE_DEAD_LETTER_TOPIC", help="Topic for rejected articles.")
 ]
@@ -51,8 +54,8 @@ Runner = Annotated[
 ]
 
 
-def _topics(articles: str, alerts: str, dead_letters: str) -> TopicSettings:
-    return TopicSettings(articles=articles, alerts=alerts, dead_letters=dead_letters)
+def _topics(articles: str, alerts: str, positions: str, dead_letters: str) -> TopicSettings:
+    return TopicSettings(articles=articles, alerts=alerts, positions=positions, dead_letters=dead_letters)
 
 
 def _model_handler(model_dir: Path, batch_size: int) -> Any:
@@ -82,6 +85,7 @@ def run(
     brokers: Brokers = _DEFAULTS.kafka.bootstrap_servers,
     articles_topic: ArticlesTopic = _DEFAULTS.topics.articles,
     alerts_topic: AlertsTopic = _DEFAULTS.topics.alerts,
+    positions_topic: PositionsTopic = _DEFAULTS.topics.positions,
     dead_letter_topic: DeadLetterTopic = _DEFAULTS.topics.dead_letters,
     group: Annotated[
         str, typer.Option(envvar="CEASEFIRE_GROUP", help="Consumer group whose offsets are committed.")
@@ -103,25 +107,25 @@ def run(
             help="host:port of the Prometheus exporter; port 0 disables it.",
         ),
     ] = f"{_DEFAULTS.metrics_host}:{_DEFAULTS.metrics_port}",
-    shift_min_confidence: Annotated[
+    position_min_confidence: Annotated[
         float,
         typer.Option(
-            envvar="CEASEFIRE_SHIFT_MIN_CONFIDENCE",
-            help="Least probability of both statements' stances for a stance shift.",
+            envvar="CEASEFIRE_POSITION_MIN_CONFIDENCE",
+            help="Least probability of a statement's stance for it to count towards a position.",
         ),
-    ] = _DEFAULTS.shift_min_confidence,
+    ] = _DEFAULTS.position_min_confidence,
     runner: Runner = "prism",
 ) -> None:
     """Run the streaming job until interrupted. Extra arguments after -- go to Beam."""
     host, _, port = metrics_address.rpartition(":")
     settings = PipelineSettings(
         kafka=KafkaSettings(bootstrap_servers=brokers),
-        topics=_topics(articles_topic, alerts_topic, dead_letter_topic),
+        topics=_topics(articles_topic, alerts_topic, positions_topic, dead_letter_topic),
         consumer_group=group,
         offset_reset=_offset_reset(offset_reset),
         model_dir=model_dir,
         inference_batch_size=batch_size,
-        shift_min_confidence=shift_min_confidence,
+        position_min_confidence=position_min_confidence,
         metrics_host=host or "127.0.0.1",
         metrics_port=int(port),
     )
@@ -176,6 +180,10 @@ def publish_command(
 def tail(
     brokers: Brokers = _DEFAULTS.kafka.bootstrap_servers,
     alerts_topic: AlertsTopic = _DEFAULTS.topics.alerts,
+    positions_topic: PositionsTopic = _DEFAULTS.topics.positions,
+    positions: Annotated[
+        bool, typer.Option("--positions", help="Follow the positions topic instead of the alerts.")
+    ] = False,
     raw: Annotated[bool, typer.Option("--json", help="Print each alert as raw JSON.")] = False,
     from_beginning: Annotated[
         bool, typer.Option(help="Start at the oldest alert, not the next one.")
@@ -188,11 +196,12 @@ def tail(
     min_confidence: Annotated[float, typer.Option(help="Only statements at least this probable.")] = 0.0,
     max_seconds: Annotated[float, typer.Option(help="Stop after this long; 0 follows until Ctrl-C.")] = 0,
 ) -> None:
-    """Follow the alerts topic and print each alert (every type; filters narrow it down)."""
+    """Follow the alerts (or, with --positions, the positions) and print each one; filters narrow it down."""
     wanted = AlertFilter(conflict=conflict, speaker=speaker, stance=stance, min_confidence=min_confidence)
     deadline = time.monotonic() + max_seconds if max_seconds else float("inf")
     with contextlib.suppress(KeyboardInterrupt):
-        for alert in follow(KafkaSettings(bootstrap_servers=brokers), alerts_topic, from_beginning):
+        topic = positions_topic if positions else alerts_topic
+        for alert in follow(KafkaSettings(bootstrap_servers=brokers), [topic], from_beginning):
             if alert and wanted.matches(alert):
                 typer.echo(json.dumps(alert, ensure_ascii=False) if raw else format_alert(alert))
             if time.monotonic() > deadline:
@@ -205,6 +214,9 @@ def backfill(
         Path, typer.Option("--input", exists=True, dir_okay=False, help="Articles, one JSON object per line.")
     ],
     output: Annotated[Path, typer.Option("--output", help="Alerts, one JSON object per line.")],
+    positions: Annotated[
+        Path | None, typer.Option(help="Positions; default: OUTPUT with .positions.jsonl.")
+    ] = None,
     dead_letters: Annotated[
         Path | None, typer.Option(help="Rejected lines; default: OUTPUT with .dead-letter.jsonl.")
     ] = None,
@@ -216,6 +228,7 @@ def backfill(
     """Run the same analysis in batch over an archive file."""
     from ceasefire_watch.pipelines.backfill import build_backfill_pipeline
 
+    positions_path = positions or output.with_suffix(".positions.jsonl")
     dead_letter_path = dead_letters or output.with_suffix(".dead-letter.jsonl")
     pipeline = new_pipeline("fnapi", streaming=False)
     build_backfill_pipeline(
@@ -223,11 +236,12 @@ def backfill(
         input,
         output,
         dead_letter_path,
+        positions_path,
         _model_handler(model_dir, batch_size),
         _DEFAULTS.max_article_bytes,
     )
     pipeline.run().wait_until_finish()
-    typer.echo(f"alerts: {output}  dead letters: {dead_letter_path}")
+    typer.echo(f"alerts: {output}  positions: {positions_path}  dead letters: {dead_letter_path}")
 
 
 @app.command()
@@ -250,7 +264,7 @@ def demo(
         typer.echo(f"local Kafka at {broker.bootstrap_servers}")
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
         topics = TopicSettings()
-        create_topics(broker.bootstrap_servers, {topics.articles: 3, topics.alerts: 3})
+        create_topics(broker.bootstrap_servers, {topics.articles: 3, topics.alerts: 3, topics.positions: 3})
         create_topics(
             broker.bootstrap_servers,
             {topics.dead_letters: 1},
@@ -267,7 +281,7 @@ def demo(
                 kafka, topics.articles, ((None, item["payload"].encode("utf-8")) for item in malformed)
             )
             typer.echo(f"published {sent} sample messages; alerts follow (Ctrl-C to stop)")
-            _print_alerts(kafka, topics.alerts, job, max_seconds)
+            _print_alerts(kafka, [topics.alerts, topics.positions], job, max_seconds)
         finally:
             typer.echo("stopping")
             job.cancel()
@@ -276,10 +290,10 @@ def demo(
             sys.exit(1)
 
 
-def _print_alerts(kafka: KafkaSettings, topic: str, job: RunningPipeline, max_seconds: float) -> None:
-    """Every alert from the start of the topic, until the job stops or ``max_seconds`` pass."""
+def _print_alerts(kafka: KafkaSettings, topics: list[str], job: RunningPipeline, max_seconds: float) -> None:
+    """Every alert and position from the start, until the job stops or ``max_seconds`` pass."""
     deadline = time.monotonic() + max_seconds if max_seconds else float("inf")
-    for alert in follow(kafka, topic, from_beginning=True):
+    for alert in follow(kafka, topics, from_beginning=True):
         if alert:
             typer.echo(format_alert(alert))
         if time.monotonic() > deadline or not job.is_alive():

@@ -62,12 +62,12 @@ def publish(kafka: KafkaSettings, topic: str, messages: Iterable[tuple[bytes | N
         producer.close()
 
 
-def follow(kafka: KafkaSettings, topic: str, from_beginning: bool) -> Iterator[dict[str, Any] | None]:
+def follow(kafka: KafkaSettings, topics: list[str], from_beginning: bool) -> Iterator[dict[str, Any] | None]:
     """Documents as they arrive, and None after each quiet half second so callers can check their
     own deadlines; tombstones and messages that are not JSON objects are skipped. Runs until the
     caller stops iterating."""
     consumer = KafkaConsumer(
-        topic,
+        *topics,
         **kafka.client_config(),
         group_id=None,
         auto_offset_reset="earliest" if from_beginning else "latest",
@@ -113,11 +113,15 @@ def _speaker_name(alert: dict[str, Any]) -> str:
 
 
 def _stance_and_confidence(alert: dict[str, Any]) -> tuple[str | None, float]:
-    """A statement's stance and its probability; a stance shift's new stance (confidence 1)."""
+    """A statement's or a position's stance and its probability; a stance shift's new stance
+    (confidence 1)."""
     stance = alert.get("stance")
     if isinstance(stance, dict):
         label = stance.get("label")
-        return label, float(stance.get("scores", {}).get(label, 0.0))
+        confidence = (
+            stance["confidence"] if "confidence" in stance else stance.get("scores", {}).get(label, 0.0)
+        )
+        return label, float(confidence)
     current = alert.get("current")
     if isinstance(current, dict):
         return current.get("stance"), 1.0
@@ -156,6 +160,18 @@ def _format_stance_shift(alert: dict[str, Any]) -> str:
     )
 
 
+def _format_position(position: dict[str, Any]) -> str:
+    """Speaker, conflict, overall stance, its rule, conditions and the strongest quote."""
+    stance = position["stance"]
+    quote = " ".join(str(position["strongest_quote"]["text"]).split())
+    conditions = "".join(f"\n      condition: {condition}" for condition in position["conditions"])
+    return (
+        f"[POSITION {stance['label'].upper()} {stance['confidence']:4.2f}] [{position['conflict']}] "
+        f"{_speaker_name(position)} ({stance['rule']}, {len(position['statement_alert_ids'])} statements)"
+        f"\n      quote: {quote}  — {position['article']['source']}, {position['published_at']}{conditions}"
+    )
+
+
 def _quote(sighting: dict[str, Any]) -> str:
     text = " ".join(str(sighting["text"]).split())
     return f"{text}  — {sighting['source']}, {sighting['published_at']}"
@@ -171,4 +187,5 @@ def _format_other(alert: dict[str, Any]) -> str:
 _FORMATTERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "statement": _format_statement,
     "stance_shift": _format_stance_shift,
+    "position": _format_position,
 }

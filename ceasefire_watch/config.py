@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 BUNDLED_MODEL_DIR = Path(__file__).resolve().parent / "model" / "ceasefire-stance-minilm"
 """The stance model shipped inside the package; ``--model-dir`` replaces it."""
 
-DEFAULT_SHIFT_MIN_CONFIDENCE = 0.8
-"""Both statements of a stance shift need at least this probability for their stance."""
+DEFAULT_POSITION_MIN_CONFIDENCE = 0.8
+"""A statement takes part in a position (and so in a stance shift) only with at least this probability."""
 
 OffsetReset = Literal["earliest", "latest"]
 
@@ -42,12 +42,13 @@ class KafkaSettings(BaseModel):
 
 
 class TopicSettings(BaseModel):
-    """Topic names: articles in, alerts and dead letters out."""
+    """Topic names: articles in; alerts, positions and dead letters out."""
 
     model_config = ConfigDict(frozen=True)
 
     articles: str = "articles"
     alerts: str = "ceasefire-alerts"
+    positions: str = "ceasefire-positions"
     dead_letters: str = "articles-dead-letter"
 
 
@@ -65,11 +66,11 @@ class PipelineSettings(BaseModel):
     model_dir: Path = BUNDLED_MODEL_DIR
     inference_batch_size: int = Field(32, ge=1, le=512)
     max_article_bytes: int = Field(2 * 1024 * 1024, ge=1024)
-    shift_min_confidence: float = Field(
-        DEFAULT_SHIFT_MIN_CONFIDENCE,
+    position_min_confidence: float = Field(
+        DEFAULT_POSITION_MIN_CONFIDENCE,
         ge=0,
         le=1,
-        description="Both statements of a stance shift need at least this probability.",
+        description="Least probability of a statement's stance for it to count towards a position.",
     )
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(9464, ge=0, le=65535, description="0 disables the exporter.")

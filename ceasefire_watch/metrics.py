@@ -30,6 +30,11 @@ CONFLICT_ALERTS = Counter(
     "Alerts written to the alerts topic, by the conflict they concern ('unknown' when untagged).",
     ["conflict"],
 )
+POSITIONS = Counter(
+    "ceasefire_positions",
+    "Positions written to the positions topic: one per speaker, conflict and article.",
+    ["conflict", "stance"],
+)
 STANCE_SHIFTS = Counter(
     "ceasefire_stance_shifts", "Stance-shift alerts: a speaker's stance on a conflict changed."
 )

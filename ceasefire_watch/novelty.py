@@ -14,15 +14,11 @@ from datetime import datetime
 
 from datasketch import MinHash, MinHashLSH
 
-from ceasefire_watch.config import DEFAULT_SHIFT_MIN_CONFIDENCE
-
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _QUOTED = re.compile(r"[“\"]([^”\"]+)[”\"]")
 _SHINGLE_WORDS = 3
 _PERMUTATIONS = 128
 _SIMILARITY_THRESHOLD = 0.6
-POSITIONS = frozenset({"support", "conditional", "oppose"})
-"""Stances that are a position; a neutral statement reports and takes none."""
 
 
 def _quoted_core(text: str) -> str:
@@ -43,7 +39,7 @@ def _signature(text: str) -> MinHash:
 
 @dataclass(frozen=True)
 class Sighting:
-    """One statement as the memory needs it."""
+    """One statement, or one position (whose id is then the position id), as the memory needs it."""
 
     alert_id: str
     text: str
@@ -58,13 +54,12 @@ class Sighting:
 
 @dataclass(frozen=True)
 class Novelty:
-    """The answer for one sighting; ``previous`` is set only when the speaker's stance changed."""
+    """Whether a statement is new, and which near-duplicate group it belongs to."""
 
     statement_id: str
     first_seen: datetime
     sources: int
     repeat: bool
-    previous: Sighting | None = None
 
 
 @dataclass
@@ -75,26 +70,33 @@ class _Group:
 
 
 class StatementMemory:
-    """Near-duplicate groups of statements and the last position of each speaker in each conflict.
+    """Near-duplicate groups of statements, and the last position of each speaker in each conflict.
 
-    A stance shift is reported only between two positions (support, conditional, oppose), each
-    held with at least ``shift_min_confidence``, from two different articles: a neutral sentence
-    takes no position, and another sentence of the same speech is not a change of mind. No
+    A stance shift is a speaker's position on a conflict in one article differing from their
+    position in an earlier article. Positions are per article, so another sentence of the same
+    speech is never a shift, and neutral statements (which take no position) never enter one. No
     minimum time applies between the two articles: a reversal the next hour is news.
     """
 
-    def __init__(self, shift_min_confidence: float = DEFAULT_SHIFT_MIN_CONFIDENCE) -> None:
-        self._shift_min_confidence = shift_min_confidence
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._index = MinHashLSH(threshold=_SIMILARITY_THRESHOLD, num_perm=_PERMUTATIONS)
         self._groups: dict[str, _Group] = {}
         self._answers: dict[str, Novelty] = {}
-        self._last_stance: dict[tuple[str, str], Sighting] = {}
+        self._last_position: dict[tuple[str, str], Sighting] = {}
+        self._shift_answers: dict[str, Sighting | None] = {}
 
     def observe(self, sighting: Sighting) -> Novelty:
-        """Record a statement and say whether it repeats one seen before or shifts its speaker's stance."""
+        """Record a statement and say whether it repeats one seen before."""
         with self._lock:
             return self._observe(sighting)
+
+    def observe_position(self, position: Sighting) -> Sighting | None:
+        """Record a position; the speaker's earlier, different position when this one shifts from it."""
+        with self._lock:
+            if position.alert_id not in self._shift_answers:
+                self._shift_answers[position.alert_id] = self._shift(position)
+            return self._shift_answers[position.alert_id]
 
     def _observe(self, sighting: Sighting) -> Novelty:
         if sighting.alert_id in self._answers:
@@ -110,21 +112,18 @@ class StatementMemory:
             repeat = False
         group.sources.add(sighting.source)
         group.first_seen = min(group.first_seen, sighting.published_at)
-        previous = None if repeat else self._shift(sighting)
-        answer = Novelty(group.statement_id, group.first_seen, len(group.sources), repeat, previous)
+        answer = Novelty(group.statement_id, group.first_seen, len(group.sources), repeat)
         self._answers[sighting.alert_id] = answer
         return answer
 
-    def _shift(self, sighting: Sighting) -> Sighting | None:
-        if sighting.speaker is None or sighting.conflict is None:
+    def _shift(self, position: Sighting) -> Sighting | None:
+        if position.speaker is None or position.conflict is None:
             return None
-        if sighting.stance not in POSITIONS or sighting.confidence < self._shift_min_confidence:
+        key = (position.speaker.casefold(), position.conflict)
+        last = self._last_position.get(key)
+        if last is not None and last.published_at > position.published_at:
             return None
-        key = (sighting.speaker.casefold(), sighting.conflict)
-        last = self._last_stance.get(key)
-        if last is not None and last.published_at > sighting.published_at:
-            return None
-        self._last_stance[key] = sighting
-        if last is None or last.stance == sighting.stance or last.article_id == sighting.article_id:
+        self._last_position[key] = position
+        if last is None or last.stance == position.stance or last.article_id == position.article_id:
             return None
         return last

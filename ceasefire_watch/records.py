@@ -104,3 +104,33 @@ class ClassifiedStatement:
     prediction: StanceScores
     model_name: str
     model_version: str
+
+
+@dataclass(frozen=True)
+class ArticleStatements:
+    """An article and its candidate statements: they travel together so positions can be formed."""
+
+    article: Article
+    statements: tuple[Statement, ...]
+
+
+@dataclass(frozen=True)
+class ClassifiedArticle:
+    """An article and its relevant statements, each with its stance prediction."""
+
+    article: Article
+    statements: tuple[ClassifiedStatement, ...]
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where one speaker stands on one conflict in one article, from its position-bearing statements."""
+
+    article: Article
+    speaker: Speaker
+    conflict: str
+    stance: str
+    confidence: float
+    conditions: tuple[str, ...]
+    statements: tuple[ClassifiedStatement, ...]
+    strongest: ClassifiedStatement

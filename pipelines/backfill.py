@@ -9,7 +9,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler
 
-from ceasefire_watch.records import ClassifiedStatement, SourceRecord, Statement
+from ceasefire_watch.records import ArticleStatements, ClassifiedArticle, SourceRecord
 from ceasefire_watch.transforms.detect import DetectCeasefireStatements
 
 
@@ -37,7 +37,8 @@ def build_backfill_pipeline(
     input_path: Path,
     output_path: Path,
     dead_letter_path: Path,
-    model_handler: ModelHandler[Statement, ClassifiedStatement, Any],
+    positions_path: Path,
+    model_handler: ModelHandler[ArticleStatements, ClassifiedArticle, Any],
     max_article_bytes: int,
 ) -> None:
     """Add the batch graph to ``pipeline``."""
@@ -48,4 +49,5 @@ def build_backfill_pipeline(
         | "Detect" >> DetectCeasefireStatements(model_handler, max_article_bytes)
     )
     _write_values(detected["alerts"], output_path, "WriteAlerts")
+    _write_values(detected["positions"], positions_path, "WritePositions")
     _write_values(detected["dead_letters"], dead_letter_path, "WriteDeadLetters")

@@ -8,7 +8,7 @@ import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler
 
 from ceasefire_watch.config import PipelineSettings
-from ceasefire_watch.records import ClassifiedStatement, Statement
+from ceasefire_watch.records import ArticleStatements, ClassifiedArticle
 from ceasefire_watch.transforms.detect import DetectCeasefireStatements
 from ceasefire_watch.transforms.kafka_io import ReaderSettings, ReadFromKafkaTopic, WriteToKafkaTopic
 from ceasefire_watch.transforms.novelty import AlertHistory
@@ -17,7 +17,7 @@ from ceasefire_watch.transforms.novelty import AlertHistory
 def build_streaming_pipeline(
     pipeline: beam.Pipeline,
     settings: PipelineSettings,
-    model_handler: ModelHandler[Statement, ClassifiedStatement, Any],
+    model_handler: ModelHandler[ArticleStatements, ClassifiedArticle, Any],
 ) -> None:
     """Add the whole graph to ``pipeline``; builds nothing else and starts nothing."""
     reader = ReaderSettings(
@@ -30,11 +30,12 @@ def build_streaming_pipeline(
         >> DetectCeasefireStatements(
             model_handler,
             settings.max_article_bytes,
-            history=AlertHistory(settings.kafka, settings.topics.alerts),
-            shift_min_confidence=settings.shift_min_confidence,
+            history=AlertHistory(settings.kafka, settings.topics.alerts, settings.topics.positions),
+            position_min_confidence=settings.position_min_confidence,
         )
     )
     detected["alerts"] | "WriteAlerts" >> WriteToKafkaTopic(settings.topics.alerts, settings.kafka)
+    detected["positions"] | "WritePositions" >> WriteToKafkaTopic(settings.topics.positions, settings.kafka)
     detected["dead_letters"] | "WriteDeadLetters" >> WriteToKafkaTopic(
         settings.topics.dead_letters, settings.kafka
     )

@@ -7,38 +7,65 @@ conditions of conditional statements, count what is published, and key each mess
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
 
 import apache_beam as beam
+from apache_beam import pvalue
 
 from ceasefire_watch import metrics
 from ceasefire_watch.alerts import (
     Clock,
     build_alert,
     build_dead_letter,
+    build_position,
     build_stance_shift,
     encode,
+    position_key,
+    position_sighting,
     utc_now,
 )
-from ceasefire_watch.novelty import Novelty
 from ceasefire_watch.records import ClassifiedStatement
 from ceasefire_watch.text.conditions import extract_conditions
+from ceasefire_watch.transforms.novelty import AssessedArticle
 
 KeyedMessage = tuple[bytes, bytes]
 
 
+POSITIONS = "positions"
+"""The tagged output of BuildAlerts that carries position documents."""
+
+
 class _AlertFn(beam.DoFn):
+    """Statement alerts and stance shifts on the main output, positions on ``positions``."""
+
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
 
-    def process(self, element: tuple[ClassifiedStatement, Novelty]) -> Iterator[KeyedMessage]:
-        classified, novelty = element
+    def process(self, assessed: AssessedArticle) -> Iterator[Any]:
         detected_at = self._clock()
+        article = assessed.article
+        key = article.id.encode("utf-8")
+        for classified, novelty in assessed.statements:
+            stance = classified.prediction.stance
+            conditions = extract_conditions(classified.statement.text) if stance == "conditional" else []
+            self._count(classified, detected_at)
+            yield key, encode(build_alert(classified, novelty, conditions, detected_at))
+        for position, previous in assessed.positions:
+            metrics.POSITIONS.labels(conflict=position.conflict, stance=position.stance).inc()
+            yield pvalue.TaggedOutput(
+                POSITIONS, (position_key(position), encode(build_position(position, detected_at)))
+            )
+            if previous is not None:
+                metrics.STANCE_SHIFTS.inc()
+                shift = build_stance_shift(previous, position_sighting(position), detected_at)
+                yield key, encode(shift)
+
+    @staticmethod
+    def _count(classified: ClassifiedStatement, detected_at: datetime) -> None:
         statement = classified.statement
-        stance = classified.prediction.stance
-        conditions = extract_conditions(statement.text) if stance == "conditional" else []
-        alert = build_alert(classified, novelty, conditions, detected_at)
         article = statement.article
-        metrics.ALERTS.labels(stance=stance).inc()
+        metrics.ALERTS.labels(stance=classified.prediction.stance).inc()
         metrics.CONFLICT_ALERTS.labels(conflict=statement.conflict or "unknown").inc()
         metrics.END_TO_END_LATENCY.labels(reference="published").observe(
             (detected_at - article.published_at).total_seconds()
@@ -47,22 +74,21 @@ class _AlertFn(beam.DoFn):
             metrics.END_TO_END_LATENCY.labels(reference="ingested").observe(
                 (detected_at - article.ingested_at).total_seconds()
             )
-        yield article.id.encode("utf-8"), encode(alert)
-        if novelty.previous is not None:
-            metrics.STANCE_SHIFTS.inc()
-            yield article.id.encode("utf-8"), encode(build_stance_shift(classified, novelty, detected_at))
 
 
 class BuildAlerts(beam.PTransform):
-    """(ClassifiedStatement, Novelty) pairs in; statement and stance-shift alerts out as (key, JSON),
-    keyed by article id so an article's alerts share a partition."""
+    """AssessedArticles in; statement alerts and stance shifts out as (key, JSON) keyed by article id,
+    so an article's alerts share a partition, and positions on the ``positions`` output, keyed by
+    conflict and speaker."""
 
     def __init__(self, clock: Clock = utc_now) -> None:
         super().__init__()
         self._clock = clock
 
-    def expand(self, classified: beam.PCollection) -> beam.PCollection:
-        return classified | "ToAlertJson" >> beam.ParDo(_AlertFn(self._clock))
+    def expand(self, assessed: beam.PCollection) -> pvalue.DoOutputsTuple:
+        return assessed | "ToAlertJson" >> beam.ParDo(_AlertFn(self._clock)).with_outputs(
+            POSITIONS, main="alerts"
+        )
 
 
 class BuildDeadLetters(beam.PTransform):

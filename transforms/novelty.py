@@ -1,8 +1,8 @@
-"""TrackNovelty: mark syndicated repeats and detect stance shifts, before alerts are built.
+"""TrackNovelty: mark syndicated repeats, form each article's positions and detect stance shifts.
 
 All DoFn instances of a worker process share one StatementMemory (Beam's Shared handle), first
-filled from the alerts already on the alerts topic, so a restarted job remembers what it
-reported and gives replayed statements the answers they had.
+filled from the statement alerts and positions already published, so a restarted job remembers
+what it reported and gives replayed statements and positions the answers they had.
 """
 
 from __future__ import annotations
@@ -13,58 +13,87 @@ from dataclasses import dataclass
 import apache_beam as beam
 from apache_beam.utils.shared import Shared
 
-from ceasefire_watch.alerts import decode, sighting_from_alert, sighting_of
-from ceasefire_watch.config import DEFAULT_SHIFT_MIN_CONFIDENCE, KafkaSettings
-from ceasefire_watch.novelty import Novelty, StatementMemory
-from ceasefire_watch.records import ClassifiedStatement
+from ceasefire_watch.alerts import (
+    decode,
+    position_sighting,
+    sighting_from_alert,
+    sighting_from_position,
+    sighting_of,
+)
+from ceasefire_watch.config import DEFAULT_POSITION_MIN_CONFIDENCE, KafkaSettings
+from ceasefire_watch.novelty import Novelty, Sighting, StatementMemory
+from ceasefire_watch.positions import positions_of
+from ceasefire_watch.records import Article, ClassifiedArticle, ClassifiedStatement, Position
 from ceasefire_watch.transforms.kafka_io import read_until_end
 
 
 @dataclass(frozen=True)
 class AlertHistory:
-    """Where earlier alerts are: the memory starts from them."""
+    """Where earlier statement alerts and positions are: the memory starts from them."""
 
     kafka: KafkaSettings
-    topic: str
+    alerts_topic: str
+    positions_topic: str
 
 
-def _memory_from(history: AlertHistory | None, shift_min_confidence: float) -> StatementMemory:
-    memory = StatementMemory(shift_min_confidence)
-    if history is not None:
-        for value in read_until_end(history.kafka, history.topic):
-            alert = decode(value)
-            sighting = sighting_from_alert(alert) if alert is not None else None
-            if sighting is not None:
-                memory.observe(sighting)
+@dataclass(frozen=True)
+class AssessedArticle:
+    """An article's relevant statements with their novelty, and its positions with any shift each
+    makes from the speaker's previous position (None when there is none)."""
+
+    article: Article
+    statements: tuple[tuple[ClassifiedStatement, Novelty], ...]
+    positions: tuple[tuple[Position, Sighting | None], ...]
+
+
+def _memory_from(history: AlertHistory | None) -> StatementMemory:
+    memory = StatementMemory()
+    if history is None:
+        return memory
+    for value in read_until_end(history.kafka, history.alerts_topic):
+        alert = decode(value)
+        sighting = sighting_from_alert(alert) if alert is not None else None
+        if sighting is not None:
+            memory.observe(sighting)
+    for value in read_until_end(history.kafka, history.positions_topic):
+        document = decode(value)
+        position = sighting_from_position(document) if document is not None else None
+        if position is not None:
+            memory.observe_position(position)
     return memory
 
 
 class _TrackNoveltyFn(beam.DoFn):
-    def __init__(self, shared: Shared, history: AlertHistory | None, shift_min_confidence: float) -> None:
+    def __init__(self, shared: Shared, history: AlertHistory | None, position_min_confidence: float) -> None:
         self._shared = shared
         self._history = history
-        self._shift_min_confidence = shift_min_confidence
+        self._position_min_confidence = position_min_confidence
 
     def setup(self) -> None:
-        self._memory: StatementMemory = self._shared.acquire(
-            lambda: _memory_from(self._history, self._shift_min_confidence)
-        )
+        self._memory: StatementMemory = self._shared.acquire(lambda: _memory_from(self._history))
 
-    def process(self, classified: ClassifiedStatement) -> Iterator[tuple[ClassifiedStatement, Novelty]]:
-        yield classified, self._memory.observe(sighting_of(classified))
+    def process(self, classified: ClassifiedArticle) -> Iterator[AssessedArticle]:
+        statements = tuple((item, self._memory.observe(sighting_of(item))) for item in classified.statements)
+        positions = tuple(
+            (position, self._memory.observe_position(position_sighting(position)))
+            for position in positions_of(classified.statements, self._position_min_confidence)
+        )
+        yield AssessedArticle(classified.article, statements, positions)
 
 
 class TrackNovelty(beam.PTransform):
-    """ClassifiedStatements in; (ClassifiedStatement, Novelty) pairs out."""
+    """ClassifiedArticles in; AssessedArticles out."""
 
     def __init__(
-        self, history: AlertHistory | None = None, shift_min_confidence: float = DEFAULT_SHIFT_MIN_CONFIDENCE
+        self,
+        history: AlertHistory | None = None,
+        position_min_confidence: float = DEFAULT_POSITION_MIN_CONFIDENCE,
     ) -> None:
         super().__init__()
         self._history = history
-        self._shift_min_confidence = shift_min_confidence
+        self._position_min_confidence = position_min_confidence
 
     def expand(self, classified: beam.PCollection) -> beam.PCollection:
         return classified | "Remember" >> beam.ParDo(
-            _TrackNoveltyFn(Shared(), self._history, self._shift_min_confidence)
+            _TrackNoveltyFn(Shared(), self._history, self._position_min_confidence)
         )

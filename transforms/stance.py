@@ -7,7 +7,7 @@ transformers, and reads keyed tuples as sentence pairs. This handler is small an
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,11 @@ from apache_beam.ml.inference.base import ModelHandler, RunInference
 
 from ceasefire_watch import metrics
 from ceasefire_watch.model.artifact import OnnxStanceClassifier
-from ceasefire_watch.records import ClassifiedStatement, Statement
+from ceasefire_watch.records import ArticleStatements, ClassifiedArticle, ClassifiedStatement
 
 
-class StanceModelHandler(ModelHandler[Statement, ClassifiedStatement, OnnxStanceClassifier]):
-    """Loads the model once per worker and classifies batches of statements."""
+class StanceModelHandler(ModelHandler[ArticleStatements, ClassifiedArticle, OnnxStanceClassifier]):
+    """Loads the model once per worker and classifies the statements of batches of articles."""
 
     def __init__(self, model_dir: Path, max_batch_size: int = 32) -> None:
         super().__init__()
@@ -32,22 +32,29 @@ class StanceModelHandler(ModelHandler[Statement, ClassifiedStatement, OnnxStance
 
     def run_inference(
         self,
-        batch: Sequence[Statement],
+        batch: Sequence[ArticleStatements],
         model: OnnxStanceClassifier,
         inference_args: Mapping[str, Any] | None = None,
-    ) -> Iterable[ClassifiedStatement]:
+    ) -> Iterable[ClassifiedArticle]:
+        statements = [statement for article in batch for statement in article.statements]
         started = time.perf_counter()
-        predictions = model.classify([statement.text for statement in batch])
+        predictions = iter(model.classify([statement.text for statement in statements]))
         metrics.INFERENCE_BATCH_LATENCY.observe(time.perf_counter() - started)
-        metrics.INFERENCE_BATCH_SIZE.observe(len(batch))
+        metrics.INFERENCE_BATCH_SIZE.observe(len(statements))
         return [
-            ClassifiedStatement(
-                statement=statement,
-                prediction=prediction,
-                model_name=model.metadata.name,
-                model_version=model.metadata.version,
+            ClassifiedArticle(
+                article.article,
+                tuple(
+                    ClassifiedStatement(
+                        statement=statement,
+                        prediction=next(predictions),
+                        model_name=model.metadata.name,
+                        model_version=model.metadata.version,
+                    )
+                    for statement in article.statements
+                ),
             )
-            for statement, prediction in zip(batch, predictions, strict=True)
+            for article in batch
         ]
 
     def batch_elements_kwargs(self) -> Mapping[str, Any]:
@@ -57,16 +64,23 @@ class StanceModelHandler(ModelHandler[Statement, ClassifiedStatement, OnnxStance
         return "ceasefire_stance"
 
 
-class ClassifyStance(beam.PTransform):
-    """Statements in; only those the model finds relevant out, as ClassifiedStatements."""
+def _relevant_only(classified: ClassifiedArticle) -> Iterator[ClassifiedArticle]:
+    relevant = tuple(item for item in classified.statements if item.prediction.relevant)
+    if relevant:
+        yield ClassifiedArticle(classified.article, relevant)
 
-    def __init__(self, model_handler: ModelHandler[Statement, ClassifiedStatement, Any]) -> None:
+
+class ClassifyStance(beam.PTransform):
+    """ArticleStatements in; ClassifiedArticles out, holding only the statements the model finds
+    relevant (articles with none are dropped)."""
+
+    def __init__(self, model_handler: ModelHandler[ArticleStatements, ClassifiedArticle, Any]) -> None:
         super().__init__()
         self._model_handler = model_handler
 
-    def expand(self, statements: beam.PCollection) -> beam.PCollection:
+    def expand(self, articles: beam.PCollection) -> beam.PCollection:
         return (
-            statements
+            articles
             | "RunInference" >> RunInference(self._model_handler)
-            | "KeepRelevant" >> beam.Filter(lambda classified: classified.prediction.relevant)
+            | "KeepRelevant" >> beam.FlatMap(_relevant_only)
         )

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 import apache_beam as beam
 
 from ceasefire_watch import metrics
-from ceasefire_watch.records import Article, Speaker, Statement
+from ceasefire_watch.records import Article, ArticleStatements, Speaker, Statement
 from ceasefire_watch.text.armed_conflict import about_armed_conflict
 from ceasefire_watch.text.conflicts import load_gazetteer
 from ceasefire_watch.text.lexicon import candidate_spans, ceasefire_terms
@@ -63,44 +63,44 @@ class _AttributeSpeakersFn(beam.DoFn):
     def setup(self) -> None:
         self._attributor = SpeakerAttributor()
 
-    def process(self, candidates: Candidates) -> Iterator[Statement]:
+    def process(self, candidates: Candidates) -> Iterator[ArticleStatements]:
         article, sentences, spans = candidates
         statement_spans = expand_to_quotes(article.text, spans)
         speakers = self._attributor.attribute(article.text, statement_spans)
-        for statement in statements_from_spans(article, sentences, statement_spans, speakers):
-            metrics.STATEMENTS_FOUND.inc()
-            yield statement
+        statements = tuple(statements_from_spans(article, sentences, statement_spans, speakers))
+        metrics.STATEMENTS_FOUND.inc(len(statements))
+        yield ArticleStatements(article, statements)
 
 
-class _TagConflictFn(beam.DoFn):
-    """Names the war a statement is about, from the shipped gazetteer of actors and places."""
+class _TagConflictsFn(beam.DoFn):
+    """Names the war each statement is about, from the shipped gazetteer of actors and places, and
+    drops the statements of an article about no armed conflict (a tariff or a political truce)."""
 
     def setup(self) -> None:
         self._gazetteer = load_gazetteer()
 
-    def process(self, statement: Statement) -> Iterator[Statement]:
-        context = f"{statement.context_before} {statement.context_after}"
-        conflict = self._gazetteer.tag(statement.text, context, statement.article.text)
-        yield dataclasses.replace(statement, conflict=conflict)
-
-
-def _in_armed_conflict(statement: Statement) -> bool:
-    """Statements of an article about no armed conflict (a tariff or a political truce) are dropped."""
-    if about_armed_conflict(statement.article.text, statement.conflict):
-        return True
-    metrics.STATEMENTS_OUTSIDE_ARMED_CONFLICT.inc()
-    return False
+    def process(self, candidates: ArticleStatements) -> Iterator[ArticleStatements]:
+        tagged = []
+        for statement in candidates.statements:
+            context = f"{statement.context_before} {statement.context_after}"
+            conflict = self._gazetteer.tag(statement.text, context, statement.article.text)
+            if about_armed_conflict(statement.article.text, conflict):
+                tagged.append(dataclasses.replace(statement, conflict=conflict))
+            else:
+                metrics.STATEMENTS_OUTSIDE_ARMED_CONFLICT.inc()
+        if tagged:
+            yield ArticleStatements(candidates.article, tuple(tagged))
 
 
 class FindStatements(beam.PTransform):
-    """Articles in; attributed, conflict-tagged candidate Statements out (zero or more per article),
-    only from articles about an armed conflict."""
+    """Articles in; each article with candidate statements out, attributed and conflict-tagged, as
+    ArticleStatements (so an article's statements stay together for its positions); only articles
+    about an armed conflict."""
 
     def expand(self, articles: beam.PCollection) -> beam.PCollection:
         return (
             articles
             | "MatchLexicon" >> beam.ParDo(_MatchLexiconFn())
             | "QuotesAndSpeakers" >> beam.ParDo(_AttributeSpeakersFn())
-            | "TagConflicts" >> beam.ParDo(_TagConflictFn())
-            | "KeepArmedConflicts" >> beam.Filter(_in_armed_conflict)
+            | "TagConflicts" >> beam.ParDo(_TagConflictsFn())
         )

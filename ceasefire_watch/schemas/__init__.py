@@ -1,4 +1,4 @@
-"""The published JSON Schemas for articles, alerts and dead letters."""
+"""The published JSON Schemas for articles, alerts, positions, stance shifts and dead letters."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ ARTICLE = "article"
 ALERT = "alert"
 DEAD_LETTER = "dead-letter"
 STANCE_SHIFT = "stance-shift"
+POSITION = "position"
 
 
 @cache

@@ -105,6 +105,7 @@ def job_command(args: argparse.Namespace, bootstrap: str, prefix: str, metrics_p
         "--articles-topic", f"{prefix}articles",
         "--alerts-topic", f"{prefix}alerts",
         "--dead-letter-topic", f"{prefix}dead-letters",
+        "--positions-topic", f"{prefix}positions",
         "--group", f"{prefix}group",
         "--metrics-address", f"127.0.0.1:{metrics_port}",
     ]  # fmt: skip
@@ -207,7 +208,7 @@ def statement_alerts(bootstrap: str, prefix: str) -> tuple[list[dict[str, Any]],
 def measure(args: argparse.Namespace, bootstrap: str) -> dict[str, Any]:
     """Phase 1: the sample articles (start-up and correctness). Phase 2: a timed batch."""
     prefix = f"measure-{uuid.uuid4().hex[:8]}-"
-    topics = {f"{prefix}articles": args.partitions, f"{prefix}alerts": 2}
+    topics = {f"{prefix}articles": args.partitions, f"{prefix}alerts": 2, f"{prefix}positions": 2}
     create_topics(bootstrap, topics, configs=BIG_MESSAGES)
     create_topics(bootstrap, {f"{prefix}dead-letters": 1}, configs=BIG_MESSAGES)
     samples = [(None, line.encode()) for line in SAMPLES.read_text("utf-8").splitlines() if line.strip()]

@@ -329,7 +329,8 @@ def test_pipeline_waits_for_its_topics_and_serves_metrics_on_all_interfaces():
     assert pipeline["depends_on"]["topics"]["condition"] == "service_completed_successfully"
     assert pipeline["environment"]["CEASEFIRE_METRICS_ADDRESS"] == "0.0.0.0:9464"
     topic_env = services["topics"]["environment"]
-    for key in ("CEASEFIRE_ARTICLES_TOPIC", "CEASEFIRE_ALERTS_TOPIC", "CEASEFIRE_DEAD_LETTER_TOPIC"):
+    topics = ("ARTICLES", "ALERTS", "POSITIONS", "DEAD_LETTER")
+    for key in (f"CEASEFIRE_{name}_TOPIC" for name in topics):
         assert topic_env[key] == pipeline["environment"][key]
 
 

@@ -88,6 +88,7 @@ def run_on_flink(bootstrap: str, prefix: str, tmp_path: Path, master: str) -> tu
         "--articles-topic", topics.articles,
         "--alerts-topic", topics.alerts,
         "--dead-letter-topic", topics.dead_letters,
+        "--positions-topic", topics.positions,
         "--group", group,
         "--metrics-address", f"127.0.0.1:{metrics_port}",
     ]  # fmt: skip

@@ -385,7 +385,8 @@ def test_worker_pool_sidecar_runs_the_pipeline_and_exports_its_metrics(
             cli(
                 "run", "--runner", "beam-args", "--brokers", kafka_bootstrap,
                 "--articles-topic", topics.articles, "--alerts-topic", topics.alerts,
-                "--dead-letter-topic", topics.dead_letters, "--group", group,
+                "--dead-letter-topic", topics.dead_letters, "--positions-topic", topics.positions,
+                "--group", group,
                 "--metrics-address", "127.0.0.1:0",
                 "--", "--runner=PrismRunner", f"--prism_location={ensure_prism_launcher()}",
                 "--environment_type=EXTERNAL", f"--environment_config=localhost:{pool_port}",

@@ -30,13 +30,13 @@ class Topics:
     articles: str
     alerts: str
     dead_letters: str
+    positions: str
 
     @classmethod
     def create(cls, bootstrap: str, prefix: str, article_partitions: int = 2) -> Topics:
-        topics = cls(f"{prefix}articles", f"{prefix}alerts", f"{prefix}dead-letters")
-        create_topics(
-            bootstrap, {topics.articles: article_partitions, topics.alerts: 2}, configs=BIG_MESSAGES
-        )
+        topics = cls(f"{prefix}articles", f"{prefix}alerts", f"{prefix}dead-letters", f"{prefix}positions")
+        partitions = {topics.articles: article_partitions, topics.alerts: 2, topics.positions: 2}
+        create_topics(bootstrap, partitions, configs=BIG_MESSAGES)
         create_topics(bootstrap, {topics.dead_letters: 1}, configs=BIG_MESSAGES)
         return topics
 
@@ -79,6 +79,8 @@ def start_job(
         topics.alerts,
         "--dead-letter-topic",
         topics.dead_letters,
+        "--positions-topic",
+        topics.positions,
         "--group",
         group,
         "--metrics-address",

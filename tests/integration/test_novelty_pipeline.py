@@ -20,13 +20,12 @@ ARTICLES = [
 
 
 def test_repeat_and_stance_shift_survive_a_restart(kafka_bootstrap, unique_topic_prefix, tmp_path):
-    """A syndicated quote is a repeat of the first; after a restart the job still sees the speaker's shift."""
-    topics = Topics(
-        f"{unique_topic_prefix}articles", f"{unique_topic_prefix}alerts", f"{unique_topic_prefix}dead"
-    )
-    create_topics(
-        kafka_bootstrap, {topics.articles: 1, topics.alerts: 1, topics.dead_letters: 1}, configs=BIG_MESSAGES
-    )
+    """A syndicated quote is a repeat of the first; after a restart the job still sees the shift of the
+    speaker's position, and the shift names the new position."""
+    prefix = unique_topic_prefix
+    topics = Topics(f"{prefix}articles", f"{prefix}alerts", f"{prefix}dead", f"{prefix}positions")
+    partitions = {topics.articles: 1, topics.alerts: 1, topics.dead_letters: 1, topics.positions: 1}
+    create_topics(kafka_bootstrap, partitions, configs=BIG_MESSAGES)
     kafka = KafkaSettings(bootstrap_servers=kafka_bootstrap)
     group = f"{unique_topic_prefix}group"
 
@@ -66,4 +65,10 @@ def test_repeat_and_stance_shift_survive_a_restart(kafka_bootstrap, unique_topic
     assert len(shifts) == 1, (tmp_path / "job-2.log").read_text()[-3000:]
     assert (shifts[0]["previous"]["stance"], shifts[0]["current"]["stance"]) == ("support", "oppose")
     assert shifts[0]["conflict"] == "sudan"
-    assert shifts[0]["current"]["alert_id"] == haddad(alerts, "nov-3")["alert_id"]
+    positions = collect(kafka_bootstrap, topics.positions, until=3, timeout_s=60)
+    latest = next(
+        p for p in positions if p["article"]["id"] == "nov-3" and p["speaker"]["name"] == "Amir Haddad"
+    )
+    assert latest["stance"]["label"] == "oppose"
+    assert haddad(alerts, "nov-3")["alert_id"] in latest["statement_alert_ids"]
+    assert shifts[0]["current"]["alert_id"] == latest["position_id"]

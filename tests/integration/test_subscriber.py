@@ -65,7 +65,32 @@ SHIFT: dict[str, Any] = {
     },
     "detected_at": "2025-05-02T10:00:01.000Z",
 }
-FUTURE_TYPE: dict[str, Any] = {"schema_version": 9, "alert_id": "d" * 32, "type": "position", "speaker": "X"}
+POSITION: dict[str, Any] = {
+    "schema_version": 1,
+    "position_id": "e" * 32,
+    "type": "position",
+    "speaker": {"name": "Amir Haddad", "type": "person", "speaks_for": "Sudan"},
+    "conflict": "sudan",
+    "stance": {"label": "conditional", "confidence": 0.93, "rule": "conditions_qualify_agreement"},
+    "conditions": ["the shelling stops"],
+    "statement_alert_ids": ["a" * 32],
+    "strongest_quote": {"alert_id": "a" * 32, "text": STATEMENT["statement"]["text"]},
+    "article": STATEMENT["article"],
+    "model": STATEMENT["model"],
+    "published_at": "2025-05-02T10:00:00.000Z",
+    "detected_at": "2025-05-02T10:00:01.000Z",
+}
+FUTURE_TYPE: dict[str, Any] = {"schema_version": 9, "alert_id": "d" * 32, "type": "forecast", "speaker": "X"}
+
+
+@pytest.fixture
+def positions_topic(kafka_bootstrap: str, make_topic) -> str:
+    """A positions topic holding one position."""
+    topic = make_topic("positions")
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    producer.send(topic, key=b"sudan/Amir Haddad", value=encode(POSITION)).get(timeout=30)
+    producer.close()
+    return topic
 
 
 @pytest.fixture
@@ -102,8 +127,26 @@ def test_tail_prints_every_alert_type_and_skips_what_is_not_one(kafka_bootstrap,
     assert "      condition: the shelling stops" in result.stdout
     assert lines[1].startswith("[SHIFT SUPPORT → CONDITIONAL] [sudan] Amir Haddad")
     assert "      was: “We back the truce.”" in result.stdout
-    assert lines[2].startswith("[POSITION] (dddddddd)")
+    assert lines[2].startswith("[FORECAST] (dddddddd)")
     assert len(lines) == 3
+
+
+def test_tail_positions_follows_the_positions_topic(kafka_bootstrap, positions_topic):
+    """--positions prints each position with its stance, rule, conditions and strongest quote."""
+    command = cli("tail", "--brokers", kafka_bootstrap, "--positions-topic", positions_topic, "--positions")
+    result = subprocess.run(
+        [*command, "--from-beginning", "--max-seconds", "8"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO_ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(
+        "[POSITION CONDITIONAL 0.93] [sudan] Amir Haddad (conditions_qualify_agreement, 1 statements)"
+    )
+    assert "      quote: “We accept the ceasefire" in result.stdout
+    assert "      condition: the shelling stops" in result.stdout
 
 
 def test_tail_json_prints_each_document_as_published(kafka_bootstrap, alerts_topic):
@@ -126,7 +169,8 @@ def test_tail_filters_by_stance_and_confidence(kafka_bootstrap, alerts_topic):
 
 
 def test_demo_runs_and_stops_cleanly():
-    """`demo --kafka-port 0 --max-seconds N` prints the reference sentence as CONDITIONAL and exits 0."""
+    """`demo --kafka-port 0 --max-seconds N` prints the reference sentence as CONDITIONAL, the Russian
+    president's conditional position, and exits 0."""
     result = subprocess.run(
         cli("demo", "--kafka-port", "0", "--max-seconds", "40"),
         capture_output=True,
@@ -140,4 +184,8 @@ def test_demo_runs_and_stops_cleanly():
     assert "] Vladimir Putin: “We agree with the proposal for a ceasefire" in result.stdout
     key_line = next(line for line in result.stdout.splitlines() if "“We agree with the proposal" in line)
     assert key_line.startswith("[CONDITIONAL")
+    positions = [line for line in result.stdout.splitlines() if line.startswith("[POSITION")]
+    putin = next(line for line in positions if "] Vladimir Putin (" in line)
+    assert putin.startswith("[POSITION CONDITIONAL")
+    assert "[russia-ukraine] Vladimir Putin (conditions_qualify_agreement" in putin
     assert result.stdout.rstrip().endswith("stopping")

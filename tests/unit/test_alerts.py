@@ -11,6 +11,7 @@ from ceasefire_watch.alerts import (
     build_alert,
     build_dead_letter,
     build_stance_shift,
+    sighting_of,
     stance_shift_id,
 )
 from ceasefire_watch.novelty import Novelty, Sighting
@@ -112,7 +113,7 @@ class TestBuildStanceShift:
             "yemen",
             "support",
         )
-        shift = build_stance_shift(classified(), Novelty("1" * 32, NOW, 1, False, previous), NOW)
+        shift = build_stance_shift(previous, sighting_of(classified()), NOW)
         schemas.validator(schemas.STANCE_SHIFT).validate(shift)
         assert (shift["previous"]["stance"], shift["current"]["stance"]) == ("support", "conditional")
         assert shift["speaker"] == "Amal Haddad"

@@ -12,35 +12,45 @@ from apache_beam.ml.inference.base import ModelHandler
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from ceasefire_watch.records import ClassifiedStatement, SourceRecord, StanceScores, Statement
+from ceasefire_watch.records import (
+    ArticleStatements,
+    ClassifiedArticle,
+    ClassifiedStatement,
+    SourceRecord,
+    StanceScores,
+)
 from ceasefire_watch.transforms.detect import DetectCeasefireStatements
 
 FIXED_NOW = datetime(2025, 1, 1, tzinfo=UTC)
+SPOKESMAN_QUOTE = "“We reject the ceasefire,” said Nabil Abdallah, the Sudanese army spokesman, in Khartoum."
 
 
-class KeywordModelHandler(ModelHandler[Statement, ClassifiedStatement, None]):
+def keyword_label(text: str) -> str:
     """Fake model: 'trade' is irrelevant, 'but' conditional, 'reject' oppose, anything else support."""
+    lowered = text.lower()
+    if "trade" in lowered:
+        return "irrelevant"
+    if "but" in lowered:
+        return "conditional"
+    return "oppose" if "reject" in lowered else "support"
+
+
+class KeywordModelHandler(ModelHandler[ArticleStatements, ClassifiedArticle, None]):
+    """The fake model behind the handler seam, one article's statements at a time."""
 
     def load_model(self) -> None:
         return None
 
     def run_inference(
-        self, batch: Sequence[Statement], model: None, inference_args: Mapping[str, Any] | None = None
-    ) -> Iterable[ClassifiedStatement]:
-        for statement in batch:
-            text = statement.text.lower()
-            label = (
-                "irrelevant"
-                if "trade" in text
-                else "conditional"
-                if "but" in text
-                else "oppose"
-                if "reject" in text
-                else "support"
-            )
-            scores = {name: 0.0 for name in ("irrelevant", "support", "conditional", "oppose", "neutral")}
-            scores[label] = 1.0
-            yield ClassifiedStatement(statement, StanceScores(scores), "fake", "0")
+        self, batch: Sequence[ArticleStatements], model: None, inference_args: Mapping[str, Any] | None = None
+    ) -> Iterable[ClassifiedArticle]:
+        for article in batch:
+            classified = []
+            for statement in article.statements:
+                scores = {name: 0.0 for name in ("irrelevant", "support", "conditional", "oppose", "neutral")}
+                scores[keyword_label(statement.text)] = 1.0
+                classified.append(ClassifiedStatement(statement, StanceScores(scores), "fake", "0"))
+            yield ClassifiedArticle(article.article, tuple(classified))
 
 
 def article_record(offset: int, text: str) -> SourceRecord:
@@ -56,12 +66,14 @@ def article_record(offset: int, text: str) -> SourceRecord:
 
 
 def test_emits_one_alert_per_relevant_statement_and_dead_letters_bad_input():
-    """Relevant candidate sentences become alerts, irrelevant ones do not, bad input is dead-lettered."""
+    """Relevant candidate sentences become alerts, an attributed one a position too, irrelevant ones
+    nothing, and bad input is dead-lettered."""
     records = [
         article_record(0, "We accept the truce, but only if shelling stops. Sudan army troops held."),
         article_record(1, "The rebels reject the ceasefire. A trade truce was signed in Khartoum."),
         article_record(2, "Artillery fire continued all night."),
         SourceRecord(b"[]", "articles", 0, 3),
+        article_record(4, SPOKESMAN_QUOTE),
     ]
     with TestPipeline() as pipeline:
         detected = (
@@ -84,10 +96,15 @@ def test_emits_one_alert_per_relevant_statement_and_dead_letters_bad_input():
                 [
                     (b"a0", "conditional", "We accept the truce, but only if shelling stops."),
                     (b"a1", "oppose", "The rebels reject the ceasefire."),
+                    (b"a4", "oppose", SPOKESMAN_QUOTE),
                 ]
             ),
             label="alerts",
         )
+        positions = detected["positions"] | "SummarisePositions" >> beam.Map(
+            lambda message: (message[0], json.loads(message[1])["stance"]["label"])
+        )
+        assert_that(positions, equal_to([(b"sudan/Nabil Abdallah", "oppose")]), label="positions")
         reasons = detected["dead_letters"] | "Reasons" >> beam.Map(
             lambda message: json.loads(message[1])["reason"]
         )

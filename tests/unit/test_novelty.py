@@ -61,58 +61,38 @@ class TestRepeats:
 
 
 class TestStanceShifts:
-    def test_changed_stance_of_same_speaker_and_conflict_is_a_shift(self):
-        """A later statement with another stance names the previous one."""
-        memory = StatementMemory()
-        memory.observe(sighting("a1"))
-        refusal = "“There will be no truce while the RSF shells El Fasher,” Amir Haddad said."
-        answer = memory.observe(sighting("a2", refusal, minutes=120, stance="oppose"))
-        assert answer.previous is not None
-        assert (answer.previous.alert_id, answer.previous.stance) == ("a1", "support")
+    """Shifts are between positions, one per speaker, conflict and article."""
 
-    def test_same_stance_is_not_a_shift(self):
-        """Restating the same position is not a shift."""
+    def test_changed_position_of_same_speaker_and_conflict_is_a_shift(self):
+        """A later position with another stance names the previous one."""
         memory = StatementMemory()
-        memory.observe(sighting("a1"))
-        again = memory.observe(
-            sighting("a2", "The army will keep to the truce, Amir Haddad said.", minutes=60)
-        )
-        assert again.previous is None
+        assert memory.observe_position(sighting("p1")) is None
+        previous = memory.observe_position(sighting("p2", minutes=120, stance="oppose"))
+        assert previous is not None
+        assert (previous.alert_id, previous.stance) == ("p1", "support")
 
-    def test_two_statements_of_one_article_are_no_shift(self):
-        """Another sentence of the same speech is not a change of mind."""
+    def test_same_position_is_not_a_shift(self):
+        """Restating the same position in another article is not a shift."""
         memory = StatementMemory()
-        memory.observe(sighting("a1", article="speech"))
-        refusal = "“There will be no truce while the RSF shells El Fasher,” Amir Haddad said."
-        answer = memory.observe(sighting("a2", refusal, minutes=1, stance="oppose", article="speech"))
-        assert answer.previous is None
+        memory.observe_position(sighting("p1"))
+        assert memory.observe_position(sighting("p2", minutes=60)) is None
 
-    def test_neutral_statements_carry_no_position(self):
-        """support, then neutral, then support again: no shift at all, neutral holds no position."""
+    def test_positions_of_one_article_are_no_shift(self):
+        """Two positions recorded from the same article never shift from each other."""
         memory = StatementMemory()
-        memory.observe(sighting("a1"))
-        report = "The truce took effect at midnight, Amir Haddad said, and the front was quiet."
-        assert memory.observe(sighting("a2", report, minutes=60, stance="neutral")).previous is None
-        again = "“We stand by the ceasefire we signed last week,” Amir Haddad said on Sunday."
-        assert memory.observe(sighting("a3", again, minutes=120)).previous is None
+        memory.observe_position(sighting("p1", article="speech"))
+        assert memory.observe_position(sighting("p2", minutes=1, stance="oppose", article="speech")) is None
 
-    def test_a_shift_needs_confident_statements(self):
-        """A position held with less than the configured confidence is neither side of a shift."""
-        memory = StatementMemory(shift_min_confidence=0.8)
-        memory.observe(sighting("a1"))
-        refusal = "“There will be no truce while the RSF shells El Fasher,” Amir Haddad said."
-        assert (
-            memory.observe(sighting("a2", refusal, minutes=60, stance="oppose", confidence=0.6)).previous
-            is None
-        )
-        assert (
-            memory.observe(
-                sighting(
-                    "a3",
-                    "The army will press on with its offensive and rejects the truce, Amir Haddad said.",
-                    minutes=90,
-                    stance="oppose",
-                )
-            ).previous
-            is not None
-        )
+    def test_an_older_position_arriving_late_is_no_shift(self):
+        """A position published before the last one recorded does not shift from it."""
+        memory = StatementMemory()
+        memory.observe_position(sighting("p1", minutes=120, stance="oppose"))
+        assert memory.observe_position(sighting("p2")) is None
+
+    def test_a_replayed_position_gets_its_first_answer(self):
+        """After a restart the same position id gets the same answer, even with newer ones recorded."""
+        memory = StatementMemory()
+        memory.observe_position(sighting("p1"))
+        first = memory.observe_position(sighting("p2", minutes=60, stance="oppose"))
+        memory.observe_position(sighting("p3", minutes=90, stance="conditional"))
+        assert memory.observe_position(sighting("p2", minutes=60, stance="oppose")) == first
