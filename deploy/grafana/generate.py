@@ -134,7 +134,12 @@ def rows() -> list[tuple[str, list[Panel]]]:
             "Statements found",
             "Candidate ceasefire sentences the lexicon found per second; each goes to the stance model.",
             "short",
-            [query("A", rate("ceasefire_statements_found_total"), "statements/s")],
+            [
+                query("A", rate("ceasefire_statements_found_total"), "found/s"),
+                query(
+                    "B", rate("ceasefire_statements_outside_armed_conflict_total"), "outside armed conflict/s"
+                ),
+            ],
         ),
         graph(
             "Alerts by stance",
@@ -151,8 +156,15 @@ def rows() -> list[tuple[str, list[Panel]]]:
             stacked=True,
         ),
         graph(
+            "Positions by conflict and stance",
+            "Positions written per second (one per speaker, conflict and article), by conflict and stance.",
+            "short",
+            [query("A", rate("ceasefire_positions_total", by="conflict, stance"), "{{conflict}} {{stance}}")],
+            stacked=True,
+        ),
+        graph(
             "Stance shifts",
-            "Stance-shift alerts per second: a speaker's stance on a conflict changed.",
+            "Stance shifts per second: a speaker's position on a conflict differs from an earlier article's.",
             "short",
             [query("A", rate("ceasefire_stance_shifts_total"), "shifts/s")],
         ),
