@@ -20,6 +20,10 @@ from ceasefire_watch.records import Article, ClassifiedStatement, DeadLetter, Po
 
 ALERT_SCHEMA_VERSION = 2
 POSITION_SCHEMA_VERSION = 1
+DEAD_LETTER_PAYLOAD_LIMIT_BYTES = 4 * 1024 * 1024
+"""Base64 makes 4/3 of this, under the dead-letter topic's documented 8 MiB."""
+MAX_ALERT_BYTES = 1_000_000
+"""Kafka's default message limit is 1 MiB; an alert over this is dead-lettered, never sent to fail."""
 Clock = Callable[[], datetime]
 
 
@@ -213,12 +217,20 @@ def _speaker_document(speaker: Speaker | None) -> dict[str, Any] | None:
     return {"name": speaker.name, "type": speaker.kind, "speaks_for": speaker.speaks_for}
 
 
-def build_dead_letter(dead_letter: DeadLetter, failed_at: datetime) -> dict[str, Any]:
-    """The dead-letter document (see dead-letter.schema.json); the original bytes travel intact."""
+def build_dead_letter(
+    dead_letter: DeadLetter, failed_at: datetime, max_payload_bytes: int = DEAD_LETTER_PAYLOAD_LIMIT_BYTES
+) -> dict[str, Any]:
+    """The dead-letter document (see dead-letter.schema.json).
+
+    The original bytes travel intact up to ``max_payload_bytes``; a longer message keeps its first
+    bytes, its length and its SHA-256, so the dead letter itself always fits on its topic.
+    """
     record = dead_letter.record
+    payload = record.payload
+    truncated = len(payload) > max_payload_bytes
     return {
         "reason": dead_letter.reason,
-        "detail": dead_letter.detail,
+        "detail": dead_letter.detail.encode("utf-8", "backslashreplace").decode("utf-8")[:4000],
         "source": {
             "topic": record.topic,
             "partition": record.partition,
@@ -226,7 +238,10 @@ def build_dead_letter(dead_letter: DeadLetter, failed_at: datetime) -> dict[str,
             "timestamp_ms": record.timestamp_ms,
             "key_base64": base64.b64encode(record.key).decode("ascii") if record.key is not None else None,
         },
-        "payload_base64": base64.b64encode(record.payload).decode("ascii"),
+        "payload_base64": base64.b64encode(payload[:max_payload_bytes]).decode("ascii"),
+        "payload_truncated": truncated,
+        "payload_bytes": len(payload),
+        "payload_sha256": hashlib.sha256(payload).hexdigest(),
         "failed_at": isoformat(failed_at),
     }
 

@@ -6,7 +6,7 @@ and so that Beam can pickle them without custom coders.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -37,6 +37,8 @@ class Article:
     published_at: datetime
     language: str | None
     ingested_at: datetime | None = None
+    record: SourceRecord | None = field(default=None, compare=False, repr=False)
+    """The message it was parsed from, so that a later stage that fails on it can dead-letter it."""
 
 
 @dataclass(frozen=True)

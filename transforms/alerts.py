@@ -15,6 +15,7 @@ from apache_beam import pvalue
 
 from ceasefire_watch import metrics
 from ceasefire_watch.alerts import (
+    MAX_ALERT_BYTES,
     Clock,
     build_alert,
     build_dead_letter,
@@ -27,9 +28,20 @@ from ceasefire_watch.alerts import (
 )
 from ceasefire_watch.records import ClassifiedStatement
 from ceasefire_watch.text.conditions import extract_conditions
+from ceasefire_watch.transforms.failures import guarded
 from ceasefire_watch.transforms.novelty import AssessedArticle
 
 KeyedMessage = tuple[bytes, bytes]
+
+
+class AlertTooLargeError(ValueError):
+    """An alert over the size a Kafka topic takes by default: its article is dead-lettered instead."""
+
+
+def _checked(message: bytes) -> bytes:
+    if len(message) > MAX_ALERT_BYTES:
+        raise AlertTooLargeError(f"{len(message)} bytes exceeds the limit of {MAX_ALERT_BYTES}")
+    return message
 
 
 POSITIONS = "positions"
@@ -50,7 +62,7 @@ class _AlertFn(beam.DoFn):
             stance = classified.prediction.stance
             conditions = extract_conditions(classified.statement.text) if stance == "conditional" else []
             self._count(classified, detected_at)
-            yield key, encode(build_alert(classified, novelty, conditions, detected_at))
+            yield key, _checked(encode(build_alert(classified, novelty, conditions, detected_at)))
         for position, previous in assessed.positions:
             metrics.POSITIONS.labels(conflict=position.conflict, stance=position.stance).inc()
             yield pvalue.TaggedOutput(
@@ -77,18 +89,17 @@ class _AlertFn(beam.DoFn):
 
 
 class BuildAlerts(beam.PTransform):
-    """AssessedArticles in; statement alerts and stance shifts out as (key, JSON) keyed by article id,
-    so an article's alerts share a partition, and positions on the ``positions`` output, keyed by
-    conflict and speaker."""
+    """AssessedArticles in; ``alerts``: statement alerts and stance shifts as (key, JSON) keyed by
+    article id, so an article's alerts share a partition; ``positions``: positions keyed by conflict
+    and speaker; ``dead_letters``: articles it raised on (an alert too large to send, say)."""
 
     def __init__(self, clock: Clock = utc_now) -> None:
         super().__init__()
         self._clock = clock
 
-    def expand(self, assessed: beam.PCollection) -> pvalue.DoOutputsTuple:
-        return assessed | "ToAlertJson" >> beam.ParDo(_AlertFn(self._clock)).with_outputs(
-            POSITIONS, main="alerts"
-        )
+    def expand(self, assessed: beam.PCollection) -> dict[str, beam.PCollection]:
+        published, dead_letters = guarded(assessed, "ToAlertJson", _AlertFn(self._clock), POSITIONS)
+        return {"alerts": published["good"], POSITIONS: published[POSITIONS], "dead_letters": dead_letters}
 
 
 class BuildDeadLetters(beam.PTransform):

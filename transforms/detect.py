@@ -41,12 +41,22 @@ class DetectCeasefireStatements(beam.PTransform):
 
     def expand(self, records: beam.PCollection) -> dict[str, beam.PCollection]:
         parsed = records | "ParseArticles" >> ParseArticles(self._max_article_bytes)
-        published = (
-            parsed[ARTICLES]
-            | "FindStatements" >> FindStatements()
-            | "ClassifyStance" >> ClassifyStance(self._model_handler)
-            | "TrackNovelty" >> TrackNovelty(self._history, self._position_min_confidence)
-            | "BuildAlerts" >> BuildAlerts(self._clock)
+        found = parsed[ARTICLES] | "FindStatements" >> FindStatements()
+        classified = found["statements"] | "ClassifyStance" >> ClassifyStance(self._model_handler)
+        assessed = classified["articles"] | "TrackNovelty" >> TrackNovelty(
+            self._history, self._position_min_confidence
         )
-        dead_letters = parsed[DEAD_LETTERS] | "BuildDeadLetters" >> BuildDeadLetters(self._clock)
-        return {"alerts": published.alerts, "positions": published[POSITIONS], "dead_letters": dead_letters}
+        published = assessed["articles"] | "BuildAlerts" >> BuildAlerts(self._clock)
+        failed = (
+            parsed[DEAD_LETTERS],
+            found["dead_letters"],
+            classified["dead_letters"],
+            assessed["dead_letters"],
+            published["dead_letters"],
+        ) | "AllDeadLetters" >> beam.Flatten()
+        dead_letters = failed | "BuildDeadLetters" >> BuildDeadLetters(self._clock)
+        return {
+            "alerts": published["alerts"],
+            "positions": published[POSITIONS],
+            "dead_letters": dead_letters,
+        }

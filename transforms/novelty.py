@@ -24,6 +24,7 @@ from ceasefire_watch.config import DEFAULT_POSITION_MIN_CONFIDENCE, KafkaSetting
 from ceasefire_watch.novelty import Novelty, Sighting, StatementMemory
 from ceasefire_watch.positions import positions_of
 from ceasefire_watch.records import Article, ClassifiedArticle, ClassifiedStatement, Position
+from ceasefire_watch.transforms.failures import guarded
 from ceasefire_watch.transforms.kafka_io import read_until_end
 
 
@@ -82,7 +83,7 @@ class _TrackNoveltyFn(beam.DoFn):
 
 
 class TrackNovelty(beam.PTransform):
-    """ClassifiedArticles in; AssessedArticles out."""
+    """ClassifiedArticles in; ``articles``: AssessedArticles; ``dead_letters``: articles it raised on."""
 
     def __init__(
         self,
@@ -93,7 +94,7 @@ class TrackNovelty(beam.PTransform):
         self._history = history
         self._position_min_confidence = position_min_confidence
 
-    def expand(self, classified: beam.PCollection) -> beam.PCollection:
-        return classified | "Remember" >> beam.ParDo(
-            _TrackNoveltyFn(Shared(), self._history, self._position_min_confidence)
-        )
+    def expand(self, classified: beam.PCollection) -> dict[str, beam.PCollection]:
+        fn = _TrackNoveltyFn(Shared(), self._history, self._position_min_confidence)
+        assessed, dead_letters = guarded(classified, "Remember", fn)
+        return {"articles": assessed["good"], "dead_letters": dead_letters}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import apache_beam as beam
 from apache_beam import pvalue
@@ -29,16 +29,50 @@ def _schema_problem(document: object) -> str | None:
     return f"{where}: {error.message[:300]}"
 
 
-def _parse_timestamp(value: str) -> datetime | None:
+EARLIEST_PUBLISHED_AT = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_PUBLISHED_AHEAD = timedelta(days=1)
+"""Publication times outside [1900, now + 1 day] are dead-lettered (``implausible_published_at``)
+rather than replaced by the Kafka timestamp: a wrong date is a defect of the feed its owner should
+see, and a plausible-looking substitute would hide it while skewing repeats and stance shifts."""
+MAX_TEXT_CHARACTERS = 100_000
+"""Longer texts (about 15,000 words: a site dump, not an article) are dead-lettered
+(``text_too_long``), which bounds the parse attribution needs and the size of every alert."""
+
+
+def _published_at(value: str, now: datetime) -> datetime | tuple[str, str]:
+    """The publication time in UTC, or the (reason, detail) of its rejection."""
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        return "schema_violation", "published_at: not an RFC 3339 date-time with a time zone"
+    implausible = (
+        "implausible_published_at",
+        f"published_at: {value} is before 1900 or more than a day ahead",
+    )
+    try:
+        published_at = parsed.astimezone(UTC)
+    except OverflowError:
+        return implausible
+    if not EARLIEST_PUBLISHED_AT <= published_at <= now + LATEST_PUBLISHED_AHEAD:
+        return implausible
+    return published_at
 
 
-def parse_article(record: SourceRecord, max_bytes: int) -> Article | DeadLetter:
-    """Validate one message against the article schema, or say precisely why it is rejected."""
+def _unencodable_field(document: dict[str, object]) -> str | None:
+    """The first field holding a lone surrogate (``\\ud83d``), which no UTF-8 output can carry."""
+    for name, value in document.items():
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return name
+    return None
+
+
+def _decode(record: SourceRecord, max_bytes: int) -> dict[str, object] | DeadLetter:
+    """The message as a JSON object, or why it is not one."""
 
     def reject(reason: str, detail: str) -> DeadLetter:
         return DeadLetter(reason=reason, detail=detail, record=record)
@@ -55,25 +89,46 @@ def parse_article(record: SourceRecord, max_bytes: int) -> Article | DeadLetter:
         document = json.loads(decoded)
     except json.JSONDecodeError as error:
         return reject("not_json", str(error))
+    except RecursionError:
+        return reject("too_deeply_nested", "the JSON nests deeper than the parser's recursion limit")
     if not isinstance(document, dict):
         return reject("not_an_object", f"expected a JSON object, got {type(document).__name__}")
+    return document
+
+
+def parse_article(record: SourceRecord, max_bytes: int, now: datetime | None = None) -> Article | DeadLetter:
+    """Validate one message against the article schema, or say precisely why it is rejected."""
+
+    def reject(reason: str, detail: str) -> DeadLetter:
+        return DeadLetter(reason=reason, detail=detail, record=record)
+
+    document = _decode(record, max_bytes)
+    if isinstance(document, DeadLetter):
+        return document
     if any(isinstance(value, str) and "\x00" in value for value in document.values()):
         return reject("null_bytes", "a field contains an escaped NUL character (\\u0000)")
+    if (field := _unencodable_field(document)) is not None:
+        return reject("invalid_unicode", f"{field}: contains a lone surrogate, which UTF-8 cannot encode")
     if (problem := _schema_problem(document)) is not None:
         return reject("schema_violation", problem)
-    published_at = _parse_timestamp(document["published_at"])
-    if published_at is None:
-        return reject("schema_violation", "published_at: not an RFC 3339 date-time with a time zone")
+    published_at = _published_at(str(document["published_at"]), now or datetime.now(UTC))
+    if isinstance(published_at, tuple):
+        return reject(*published_at)
+    text = str(document["text"])
+    if len(text) > MAX_TEXT_CHARACTERS:
+        detail = f"text: {len(text)} characters exceeds the limit of {MAX_TEXT_CHARACTERS}"
+        return reject("text_too_long", detail)
     ingested_at = datetime.fromtimestamp(record.timestamp_ms / 1000, tz=UTC) if record.timestamp_ms else None
     return Article(
-        id=document["id"],
-        url=document["url"],
-        title=document["title"],
-        text=document["text"],
-        source=document["source"],
-        published_at=published_at.astimezone(UTC),
-        language=document.get("language"),
+        id=str(document["id"]),
+        url=str(document["url"]),
+        title=str(document["title"]),
+        text=text,
+        source=str(document["source"]),
+        published_at=published_at,
+        language=document.get("language"),  # type: ignore[arg-type]
         ingested_at=ingested_at,
+        record=record,
     )
 
 

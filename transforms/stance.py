@@ -17,6 +17,7 @@ from apache_beam.ml.inference.base import ModelHandler, RunInference
 from ceasefire_watch import metrics
 from ceasefire_watch.model.artifact import OnnxStanceClassifier
 from ceasefire_watch.records import ArticleStatements, ClassifiedArticle, ClassifiedStatement
+from ceasefire_watch.transforms.failures import FailuresToDeadLetters
 
 
 class StanceModelHandler(ModelHandler[ArticleStatements, ClassifiedArticle, OnnxStanceClassifier]):
@@ -71,16 +72,19 @@ def _relevant_only(classified: ClassifiedArticle) -> Iterator[ClassifiedArticle]
 
 
 class ClassifyStance(beam.PTransform):
-    """ArticleStatements in; ClassifiedArticles out, holding only the statements the model finds
-    relevant (articles with none are dropped)."""
+    """ArticleStatements in; ``articles``: ClassifiedArticles holding only the statements the model
+    finds relevant (articles with none are dropped); ``dead_letters``: articles whose batch failed."""
 
     def __init__(self, model_handler: ModelHandler[ArticleStatements, ClassifiedArticle, Any]) -> None:
         super().__init__()
         self._model_handler = model_handler
 
-    def expand(self, articles: beam.PCollection) -> beam.PCollection:
-        return (
-            articles
-            | "RunInference" >> RunInference(self._model_handler)
-            | "KeepRelevant" >> beam.FlatMap(_relevant_only)
+    def expand(self, articles: beam.PCollection) -> dict[str, beam.PCollection]:
+        classified, failed = (
+            articles | "RunInference" >> RunInference(self._model_handler).with_exception_handling()
         )
+        relevant = classified | "KeepRelevant" >> beam.FlatMap(_relevant_only)
+        dead_letters = failed.failed_inferences | "InferenceFailed" >> FailuresToDeadLetters(
+            "RunInference", batches=True
+        )
+        return {"articles": relevant, "dead_letters": dead_letters}

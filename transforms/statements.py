@@ -20,6 +20,7 @@ from ceasefire_watch.text.lexicon import candidate_spans, ceasefire_terms
 from ceasefire_watch.text.quotes import expand_to_quotes
 from ceasefire_watch.text.sentences import Sentence, neighbours, split_sentences
 from ceasefire_watch.text.speakers import SpeakerAttributor
+from ceasefire_watch.transforms.failures import guarded
 
 Candidates = tuple[Article, list[Sentence], list[tuple[int, int]]]
 
@@ -47,12 +48,23 @@ def statements_from_spans(
         )
 
 
+MAX_STATEMENTS_PER_ARTICLE = 100
+"""More candidates than this (a feed repeating one sentence, not reporting) and the article is
+dead-lettered: attribution's cost grows with them, and no news article holds so many."""
+
+
+class TooManyStatementsError(ValueError):
+    """An article with more candidate statements than MAX_STATEMENTS_PER_ARTICLE."""
+
+
 class _MatchLexiconFn(beam.DoFn):
     """Keeps only articles with candidate sentences, so the costly steps after see few articles."""
 
     def process(self, article: Article) -> Iterator[Candidates]:
         sentences = split_sentences(article.text)
         spans = candidate_spans(sentences)
+        if len(spans) > MAX_STATEMENTS_PER_ARTICLE:
+            raise TooManyStatementsError(f"{len(spans)} candidates, more than {MAX_STATEMENTS_PER_ARTICLE}")
         if spans:
             yield article, sentences, spans
 
@@ -93,14 +105,18 @@ class _TagConflictsFn(beam.DoFn):
 
 
 class FindStatements(beam.PTransform):
-    """Articles in; each article with candidate statements out, attributed and conflict-tagged, as
-    ArticleStatements (so an article's statements stay together for its positions); only articles
-    about an armed conflict."""
+    """Articles in; ``statements``: each article with candidate statements, attributed and
+    conflict-tagged, as ArticleStatements (so an article's statements stay together for its
+    positions), only for articles about an armed conflict; ``dead_letters``: articles a step
+    raised on."""
 
-    def expand(self, articles: beam.PCollection) -> beam.PCollection:
-        return (
-            articles
-            | "MatchLexicon" >> beam.ParDo(_MatchLexiconFn())
-            | "QuotesAndSpeakers" >> beam.ParDo(_AttributeSpeakersFn())
-            | "TagConflicts" >> beam.ParDo(_TagConflictsFn())
-        )
+    def expand(self, articles: beam.PCollection) -> dict[str, beam.PCollection]:
+        matched, match_failed = guarded(articles, "MatchLexicon", _MatchLexiconFn())
+        attributed, attribution_failed = guarded(matched["good"], "QuotesAndSpeakers", _AttributeSpeakersFn())
+        tagged, tagging_failed = guarded(attributed["good"], "TagConflicts", _TagConflictsFn())
+        dead_letters = (
+            match_failed,
+            attribution_failed,
+            tagging_failed,
+        ) | "DeadLetters" >> beam.Flatten()
+        return {"statements": tagged["good"], "dead_letters": dead_letters}

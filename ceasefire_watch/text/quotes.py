@@ -6,7 +6,9 @@ once; the statement is the whole quotation with its attribution clause. Characte
 
 from __future__ import annotations
 
+import functools
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 
 from ceasefire_watch.text.sentences import paragraph_bounds, split_sentences
@@ -44,11 +46,19 @@ def find_quotations(text: str) -> list[tuple[int, int]]:
     return quotes
 
 
+@functools.lru_cache(maxsize=4)
+def _sentence_bounds(text: str) -> tuple[list[int], list[int]]:
+    """Starts and ends of the article's sentences, split once however many quotations it holds."""
+    sentences = split_sentences(text)
+    return [sentence.start for sentence in sentences], [sentence.end for sentence in sentences]
+
+
 def _lead_in_start(text: str, quote_start: int) -> int:
     """Where the sentence that a quotation opens inside begins (the quote itself if it opens one)."""
-    paragraph = split_sentences(text, *paragraph_bounds(text, quote_start))
-    starts = [sentence.start for sentence in paragraph if sentence.start <= quote_start]
-    return starts[-1] if starts else quote_start
+    paragraph_start, _ = paragraph_bounds(text, quote_start)
+    starts, _ = _sentence_bounds(text)
+    last = bisect_right(starts, quote_start) - 1
+    return starts[last] if last >= 0 and starts[last] >= paragraph_start else quote_start
 
 
 def _attribution_tail_end(text: str, quote_end: int, quotes: Sequence[tuple[int, int]]) -> int:
@@ -59,7 +69,7 @@ def _attribution_tail_end(text: str, quote_end: int, quotes: Sequence[tuple[int,
     sentence-final quote a capitalised clause counts only when it is short and has a speech verb
     (`?” Putin said.`), so that the next sentence of narration is not swallowed.
     """
-    paragraph_start, paragraph_end = paragraph_bounds(text, max(quote_end - 1, 0))
+    _, paragraph_end = paragraph_bounds(text, max(quote_end - 1, 0))
     rest = text[quote_end:paragraph_end]
     stripped = rest.lstrip()
     if not stripped:
@@ -69,11 +79,14 @@ def _attribution_tail_end(text: str, quote_end: int, quotes: Sequence[tuple[int,
     continues = text[quote_end - 2 : quote_end - 1] == "," or stripped[0].islower()
     if not continues and not stripped[0].isupper():
         return quote_end
-    sentence_ends = [sentence.end for sentence in split_sentences(text, paragraph_start, paragraph_end)]
+    _, sentence_ends = _sentence_bounds(text)
     position = quote_end
     while position < paragraph_end:
         next_quote = next((q for q in quotes if position <= q[0] < paragraph_end), None)
-        end = next((end for end in sentence_ends if end > position), paragraph_end)
+        following = bisect_right(sentence_ends, position)
+        end = (
+            min(sentence_ends[following], paragraph_end) if following < len(sentence_ends) else paragraph_end
+        )
         if next_quote is not None and next_quote[0] < end:
             position = next_quote[1]
             continue

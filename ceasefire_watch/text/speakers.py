@@ -9,6 +9,7 @@ the rules can be read and corrected.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 
 import spacy
@@ -67,6 +68,15 @@ def _newline_boundaries(doc: Doc) -> Doc:
     return doc
 
 
+def _inside_quotations(doc: Doc, quotes: Sequence[tuple[int, int]]) -> list[bool]:
+    """For each token, whether it starts strictly inside a quotation (after its opening mark and
+    before its closing one), marked on the characters in one pass."""
+    inside = bytearray(len(doc.text) + 1)
+    for start, end in quotes:
+        inside[start + 1 : max(start + 1, end - 1)] = b"\x01" * max(0, end - 2 - start)
+    return [bool(inside[token.idx]) for token in doc]
+
+
 class _Article:
     """One parsed article and what attribution needs from it: quotations, people, sentences."""
 
@@ -74,13 +84,22 @@ class _Article:
         self.doc = doc
         self.text = doc.text
         self.quotes = find_quotations(self.text)
-        self._in_quote = [any(s < t.idx < e - 1 for s, e in self.quotes) for t in doc]
+        self._in_quote = _inside_quotations(doc, self.quotes)
         self.sentences = list(doc.sents)
         self._sentence_of = [0] * len(doc)
         for index, sentence in enumerate(self.sentences):
             for token in sentence:
                 self._sentence_of[token.i] = index
         self.names = People(doc)
+        self._cues = [(group, [token.idx for token in group]) for group in self._find_cues()]
+        # Subjects outside quotations by lemma, for "the spokesman added" after "a spokesman said".
+        self._role_subjects: dict[str, list[Token]] = {}
+        for token in doc:
+            if token.dep_ in SUBJECT_DEPS and not self.in_quote(token):
+                self._role_subjects.setdefault(token.lemma_.lower(), []).append(token)
+        self._role_subject_offsets = {
+            lemma: [token.i for token in tokens] for lemma, tokens in self._role_subjects.items()
+        }
 
     def in_quote(self, token: Token) -> bool:
         return self._in_quote[token.i]
@@ -228,38 +247,41 @@ class _Article:
                 return person.speaker()
         if any(c.lower_ in {"the", "this"} for c in role.lefts):
             # "a government spokesman told reporters ... the spokesman added": the same unnamed person
-            earlier = [
-                t
-                for t in self.doc[: role.i]
-                if t.lemma_.lower() == role.lemma_.lower() and t.dep_ in SUBJECT_DEPS and not self.in_quote(t)
-            ]
+            lemma = role.lemma_.lower()
+            earlier = bisect_left(self._role_subject_offsets.get(lemma, []), role.i)
             if earlier:
-                role = earlier[-1]
+                role = self._role_subjects[lemma][earlier - 1]
         return Speaker(noun_phrase(role), "person", speaks_for_phrase(role))
 
     # -- attribution ----------------------------------------------------------------------------
 
-    def cues_in(self, start: int, end: int) -> list[Token]:
-        """Speech verbs (and `according to`) in [start, end) outside quotations, main clauses first."""
-        cues = [
+    def _find_cues(self) -> tuple[list[Token], list[Token]]:
+        """Speech verbs (and `according to`) outside quotations, and "issued a statement"-like
+        phrases, each in document order: found once, so attribution stays linear in the article."""
+        speech = [
             token
             for token in self.doc
-            if start <= token.idx < end
-            and not self.in_quote(token)
+            if not self.in_quote(token)
             and (
                 (token.lemma_.lower() in SPEECH_LEMMAS and token.pos_ in {"VERB", "AUX"})
                 or (token.lower_ == "according" and any(c.lower_ == "to" for c in token.children))
             )
             and not any(child.dep_ == "neg" for child in token.children)
         ]
-        cues += [
+        issued = [
             token  # "issued a call", "released a statement"
             for token in self.doc
-            if start <= token.idx < end
-            and not self.in_quote(token)
+            if not self.in_quote(token)
             and token.lemma_.lower() in {"issue", "make", "release", "publish"}
             and any(c.dep_ == "dobj" and c.lemma_.lower() in STATEMENT_NOUNS for c in token.children)
         ]
+        return speech, issued
+
+    def cues_in(self, start: int, end: int) -> list[Token]:
+        """The cues in [start, end), main clauses first."""
+        cues: list[Token] = []
+        for group, offsets in self._cues:
+            cues += group[bisect_left(offsets, start) : bisect_left(offsets, end)]
         return sorted(cues, key=lambda t: (not is_reporting_clause(t), tree_depth(t), t.i))
 
     def speaker_in(self, start: int, end: int) -> Speaker | None:

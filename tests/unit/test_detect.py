@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -109,3 +110,37 @@ def test_emits_one_alert_per_relevant_statement_and_dead_letters_bad_input():
             lambda message: json.loads(message[1])["reason"]
         )
         assert_that(reasons, equal_to(["not_an_object"]), label="dead_letters")
+
+
+class FailingModelHandler(KeywordModelHandler):
+    """A model that raises on every batch, as a broken model file or runtime would."""
+
+    def run_inference(
+        self, batch: Sequence[ArticleStatements], model: None, inference_args: Mapping[str, Any] | None = None
+    ) -> Iterable[ClassifiedArticle]:
+        raise RuntimeError("model exploded")
+
+
+def test_a_stage_that_raises_dead_letters_the_article_with_its_stage_and_bytes():
+    """An article a later stage raises on becomes a stage_failed dead letter with the original bytes."""
+    good = article_record(0, "We accept the truce, but only if shelling stops. Sudan army troops held.")
+    with TestPipeline() as pipeline:
+        detected = (
+            pipeline
+            | beam.Create([good])
+            | DetectCeasefireStatements(
+                FailingModelHandler(), max_article_bytes=10_000, clock=lambda: FIXED_NOW
+            )
+        )
+        letters = detected["dead_letters"] | "Letters" >> beam.Map(lambda message: json.loads(message[1]))
+        summaries = letters | "Summarise" >> beam.Map(
+            lambda letter: (
+                letter["reason"],
+                letter["detail"].split(":")[0],
+                "model exploded" in letter["detail"],
+                letter["source"]["offset"],
+                base64.b64decode(letter["payload_base64"]) == good.payload,
+            )
+        )
+        assert_that(summaries, equal_to([("stage_failed", "RunInference", True, 0, True)]))
+        assert_that(detected["alerts"], equal_to([]), label="no_alerts")

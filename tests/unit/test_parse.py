@@ -64,6 +64,16 @@ class TestParseArticle:
             (as_bytes(GOOD).replace(b"overnight", b"over\x00night"), "null_bytes"),
             (as_bytes({**GOOD, "text": "bad \u0000 text"}), "null_bytes"),
             (as_bytes({**GOOD, "text": "x" * (LIMIT + 1)}), "too_large"),
+            (as_bytes(GOOD).replace(b"overnight", b"overnight \\ud83d"), "invalid_unicode"),
+            (as_bytes(GOOD).replace(b'"a-1"', b'"a-\\ud83d"'), "invalid_unicode"),
+            (as_bytes({**GOOD, "published_at": "9999-12-31T23:59:59-14:00"}), "implausible_published_at"),
+            (as_bytes({**GOOD, "published_at": "0001-01-01T00:00:00Z"}), "implausible_published_at"),
+            (as_bytes({**GOOD, "published_at": "2999-01-01T00:00:00Z"}), "implausible_published_at"),
+            (
+                as_bytes({**GOOD, "extra": "x"}).replace(b'"x"', b"[" * 100_000 + b"]" * 100_000),
+                "too_deeply_nested",
+            ),
+            (as_bytes({**GOOD, "text": "ceasefire " * 60_000}), "text_too_long"),
         ],
         ids=[
             "not-json",
@@ -78,6 +88,13 @@ class TestParseArticle:
             "raw-nul",
             "escaped-nul",
             "oversized",
+            "lone-surrogate-in-text",
+            "lone-surrogate-in-id",
+            "year-9999-minus-14h",
+            "year-1",
+            "far-future",
+            "deep-nesting",
+            "text-too-long",
         ],
     )
     def test_rejects_bad_input_with_a_reason(self, payload, reason):
