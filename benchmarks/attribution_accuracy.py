@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ceasefire_watch.attribution import Speaker, SpeakerAttributor, extract_conditions
+from ceasefire_watch.records import Speaker
+from ceasefire_watch.text.conditions import extract_conditions
+from ceasefire_watch.text.speakers import SpeakerAttributor
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_GOLD = ROOT / "data" / "eval" / "statements-gold.jsonl"
