@@ -55,8 +55,20 @@ CEASEFIRE_LEXICON = re.compile(
 )
 
 
+# Every lexicon pattern contains one of these words; a sentence without any is skipped with one
+# cheap scan, which is most sentences of most articles.
+_ANCHORS = re.compile(
+    r"""\b(?:cease|truce|armistice|moratori|cessation|hostilit|fight|attack|air\s?strike|strike|shell|bomb
+    |offensive|operation|firing|fire|war|campaign|advance|aggression|militar|violence|armed|raid|pause
+    |corridor|guns|arms|weapons|down|peace|calm|escalation|de-?escalation)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
 def ceasefire_terms(sentence: str) -> tuple[str, ...]:
     """The lexicon terms a sentence contains, lower-cased and in order of appearance."""
+    if _ANCHORS.search(sentence) is None:
+        return ()
     return tuple(
         dict.fromkeys(" ".join(m.group(0).lower().split()) for m in CEASEFIRE_LEXICON.finditer(sentence))
     )
