@@ -5,9 +5,11 @@ not eleven sentence alerts. A position is formed from the article's position-bea
 of one speaker on one conflict: attributed, tagged, with a stance of support, conditional or
 oppose held with at least the configured confidence. Neutral statements report and take none.
 
-The overall stance follows the codebook (section 7): a refusal decides (``oppose`` if any
-statement opposes); otherwise any condition qualifies agreement (``conditional``); otherwise
-``support``. The conditions of the conditional statements are merged in order.
+The overall stance follows the codebook (section 7): the refusals are weighed against the
+acceptances (the sum of each side's probabilities), and a refusal at least as heavy as the
+acceptances makes the position ``oppose``, so one misread sentence of a long answer does not flip
+it; otherwise any condition qualifies agreement (``conditional``); otherwise ``support``. The
+conditions of the conditional statements are merged in order.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ POSITION_STANCES = ("oppose", "conditional", "support")
 """The stances that are a position, in the order in which they decide an article's position."""
 
 RULES = {
-    "oppose": "refusal_decides",
+    "oppose": "refusal_outweighs_acceptance",
     "conditional": "conditions_qualify_agreement",
     "support": "unconditional_support",
 }
@@ -33,9 +35,17 @@ def confidence_of(classified: ClassifiedStatement) -> float:
     return classified.prediction.scores.get(stance, 0.0) if stance else 0.0
 
 
+def _overall_stance(group: Sequence[ClassifiedStatement]) -> str:
+    weight = {stance: 0.0 for stance in POSITION_STANCES}
+    for classified in group:
+        weight[classified.prediction.stance or ""] += confidence_of(classified)
+    if weight["oppose"] >= weight["conditional"] + weight["support"]:
+        return "oppose"
+    return "conditional" if weight["conditional"] else "support"
+
+
 def _position(speaker: Speaker, conflict: str, group: Sequence[ClassifiedStatement]) -> Position:
-    stances = {classified.prediction.stance for classified in group}
-    stance = next(candidate for candidate in POSITION_STANCES if candidate in stances)
+    stance = _overall_stance(group)
     deciding = [classified for classified in group if classified.prediction.stance == stance]
     strongest = max(deciding, key=confidence_of)  # the first of equals: max keeps the earliest
     conditions: dict[str, None] = {}

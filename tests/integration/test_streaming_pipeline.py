@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections import Counter
 
@@ -90,7 +91,14 @@ def test_publishes_exact_alerts_and_dead_letters(kafka_bootstrap, unique_topic_p
     key = [a for a in alerts if a["statement"]["text"] == KEY_SENTENCE]
     assert {a["stance"]["label"] for a in key} == {"conditional"}
     assert sorted(d["reason"] for d in dead_letters) == sorted(reason for reason, _ in bad)
-    assert sorted(base64.b64decode(d["payload_base64"]) for d in dead_letters) == sorted(p for _, p in bad)
+    # The original bytes travel whole, except past 4 MiB, where their start, length and hash do.
+    assert sorted(d["payload_sha256"] for d in dead_letters) == sorted(
+        hashlib.sha256(p).hexdigest() for _, p in bad
+    )
+    for letter in dead_letters:
+        kept = base64.b64decode(letter["payload_base64"])
+        assert letter["payload_truncated"] == (letter["payload_bytes"] > len(kept))
+        assert any(p.startswith(kept) and len(p) == letter["payload_bytes"] for _, p in bad)
     assert all(d["source"]["topic"] == topics.articles for d in dead_letters)
 
     assert metrics[("ceasefire_articles_read_total", ())] == len(good) + len(bad)

@@ -50,11 +50,19 @@ class TestRules:
         assert "Who will monitor the ceasefire along 2,000 km" in position.conditions
         assert position.statements == (AGREE_BUT, QUESTIONS)
 
-    def test_a_refusal_decides(self):
-        """Any confident refusal makes the position oppose, whatever else was said."""
+    def test_a_refusal_decides_a_tie(self):
+        """A refusal as heavy as the acceptances makes the position oppose."""
         refusal = said("“There will be no truce until they withdraw,” Putin said.", "oppose", start=400)
         (position,) = positions_of([AGREE_BUT, refusal], min_confidence=0.8)
         assert (position.stance, position.conditions, position.strongest) == ("oppose", (), refusal)
+
+    def test_one_weaker_refusal_does_not_outweigh_a_conditional_answer(self):
+        """A single refusal lighter than the speaker's conditional statements leaves them conditional."""
+        asides = said(
+            "He asked what a truce would mean for the troops cut off in Kursk.", "oppose", 0.87, 400
+        )
+        (position,) = positions_of([AGREE_BUT, QUESTIONS, asides], min_confidence=0.8)
+        assert (position.stance, position.statements) == ("conditional", (AGREE_BUT, QUESTIONS, asides))
 
     def test_neutral_unattributed_untagged_or_unsure_statements_form_no_position(self):
         """Only attributed, tagged support, conditional or oppose statements above the threshold count."""
