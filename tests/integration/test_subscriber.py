@@ -182,7 +182,8 @@ def test_demo_runs_and_stops_cleanly():
     assert "Traceback" not in result.stdout + result.stderr
     assert "published 16 sample messages" in result.stdout
     assert "] Vladimir Putin: “We agree with the proposal for a ceasefire" in result.stdout
-    key_line = next(line for line in result.stdout.splitlines() if "“We agree with the proposal" in line)
+    statement_lines = [line for line in result.stdout.splitlines() if line.startswith("[")]
+    key_line = next(line for line in statement_lines if "“We agree with the proposal" in line)
     assert key_line.startswith("[CONDITIONAL")
     positions = [line for line in result.stdout.splitlines() if line.startswith("[POSITION")]
     putin = next(line for line in positions if "] Vladimir Putin (" in line)
