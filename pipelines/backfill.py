@@ -10,7 +10,7 @@ import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler
 
 from ceasefire_watch.records import ArticleStatements, ClassifiedArticle, SourceRecord
-from ceasefire_watch.transforms.detect import DetectCeasefireStatements
+from ceasefire_watch.transforms.detect import DetectCeasefireStatements, all_dead_letters
 
 
 class _ReadLinesFn(beam.DoFn):
@@ -50,4 +50,4 @@ def build_backfill_pipeline(
     )
     _write_values(detected["alerts"], output_path, "WriteAlerts")
     _write_values(detected["positions"], positions_path, "WritePositions")
-    _write_values(detected["dead_letters"], dead_letter_path, "WriteDeadLetters")
+    _write_values(all_dead_letters(detected), dead_letter_path, "WriteDeadLetters")

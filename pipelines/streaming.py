@@ -9,7 +9,7 @@ from apache_beam.ml.inference.base import ModelHandler
 
 from ceasefire_watch.config import PipelineSettings
 from ceasefire_watch.records import ArticleStatements, ClassifiedArticle
-from ceasefire_watch.transforms.detect import DetectCeasefireStatements
+from ceasefire_watch.transforms.detect import DetectCeasefireStatements, dead_letter_streams
 from ceasefire_watch.transforms.kafka_io import ReaderSettings, ReadFromKafkaTopic, WriteToKafkaTopic
 from ceasefire_watch.transforms.novelty import AlertHistory
 
@@ -36,6 +36,7 @@ def build_streaming_pipeline(
     )
     detected["alerts"] | "WriteAlerts" >> WriteToKafkaTopic(settings.topics.alerts, settings.kafka)
     detected["positions"] | "WritePositions" >> WriteToKafkaTopic(settings.topics.positions, settings.kafka)
-    detected["dead_letters"] | "WriteDeadLetters" >> WriteToKafkaTopic(
-        settings.topics.dead_letters, settings.kafka
-    )
+    for stage, dead_letters in dead_letter_streams(detected).items():
+        dead_letters | f"WriteDeadLetters{stage}" >> WriteToKafkaTopic(
+            settings.topics.dead_letters, settings.kafka
+        )

@@ -16,9 +16,12 @@ from ceasefire_watch.transforms.parse import ARTICLES, DEAD_LETTERS, ParseArticl
 from ceasefire_watch.transforms.stance import ClassifyStance
 from ceasefire_watch.transforms.statements import FindStatements
 
+DEAD_LETTERS_OF = "dead_letters_of_"
+
 
 class DetectCeasefireStatements(beam.PTransform):
-    """SourceRecords in; ``{"alerts", "positions", "dead_letters"}`` of (key, JSON) messages out.
+    """SourceRecords in; (key, JSON) messages out: ``alerts``, ``positions`` and, for each stage,
+    ``dead_letters_of_<stage>`` (see ``dead_letter_streams``).
 
     With an AlertHistory, repeat and stance-shift detection starts from the alerts and positions
     already written.
@@ -47,16 +50,33 @@ class DetectCeasefireStatements(beam.PTransform):
             self._history, self._position_min_confidence
         )
         published = assessed["articles"] | "BuildAlerts" >> BuildAlerts(self._clock)
-        failed = (
-            parsed[DEAD_LETTERS],
-            found["dead_letters"],
-            classified["dead_letters"],
-            assessed["dead_letters"],
-            published["dead_letters"],
-        ) | "AllDeadLetters" >> beam.Flatten()
-        dead_letters = failed | "BuildDeadLetters" >> BuildDeadLetters(self._clock)
-        return {
-            "alerts": published["alerts"],
-            "positions": published[POSITIONS],
-            "dead_letters": dead_letters,
+        failures = {
+            "ParseArticles": parsed[DEAD_LETTERS],
+            "FindStatements": found["dead_letters"],
+            "ClassifyStance": classified["dead_letters"],
+            "TrackNovelty": assessed["dead_letters"],
+            "BuildAlerts": published["dead_letters"],
         }
+        # One dead-letter stream per stage, each written by its own writer: a Flatten would be a
+        # runner-side step on Prism, putting the writes outside the reader's fused bundle, which
+        # commits offsets only after everything it produced is written.
+        dead_letters = {
+            f"{DEAD_LETTERS_OF}{stage}": failed | f"BuildDeadLetters{stage}" >> BuildDeadLetters(self._clock)
+            for stage, failed in failures.items()
+        }
+        return {"alerts": published["alerts"], "positions": published[POSITIONS], **dead_letters}
+
+
+def dead_letter_streams(detected: dict[str, beam.PCollection]) -> dict[str, beam.PCollection]:
+    """The dead letters of each stage, by stage name, from DetectCeasefireStatements' outputs."""
+    return {
+        name.removeprefix(DEAD_LETTERS_OF): stream
+        for name, stream in detected.items()
+        if name.startswith(DEAD_LETTERS_OF)
+    }
+
+
+def all_dead_letters(detected: dict[str, beam.PCollection]) -> beam.PCollection:
+    """Every stage's dead letters in one PCollection, for batch output and tests."""
+    streams = tuple(dead_letter_streams(detected).values())
+    return streams | "AllDeadLetters" >> beam.Flatten()

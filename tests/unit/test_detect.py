@@ -20,7 +20,7 @@ from ceasefire_watch.records import (
     SourceRecord,
     StanceScores,
 )
-from ceasefire_watch.transforms.detect import DetectCeasefireStatements
+from ceasefire_watch.transforms.detect import DetectCeasefireStatements, all_dead_letters
 
 FIXED_NOW = datetime(2025, 1, 1, tzinfo=UTC)
 SPOKESMAN_QUOTE = "“We reject the ceasefire,” said Nabil Abdallah, the Sudanese army spokesman, in Khartoum."
@@ -106,7 +106,7 @@ def test_emits_one_alert_per_relevant_statement_and_dead_letters_bad_input():
             lambda message: (message[0], json.loads(message[1])["stance"]["label"])
         )
         assert_that(positions, equal_to([(b"sudan/Nabil Abdallah", "oppose")]), label="positions")
-        reasons = detected["dead_letters"] | "Reasons" >> beam.Map(
+        reasons = all_dead_letters(detected) | "Reasons" >> beam.Map(
             lambda message: json.loads(message[1])["reason"]
         )
         assert_that(reasons, equal_to(["not_an_object"]), label="dead_letters")
@@ -132,7 +132,7 @@ def test_a_stage_that_raises_dead_letters_the_article_with_its_stage_and_bytes()
                 FailingModelHandler(), max_article_bytes=10_000, clock=lambda: FIXED_NOW
             )
         )
-        letters = detected["dead_letters"] | "Letters" >> beam.Map(lambda message: json.loads(message[1]))
+        letters = all_dead_letters(detected) | "Letters" >> beam.Map(lambda message: json.loads(message[1]))
         summaries = letters | "Summarise" >> beam.Map(
             lambda letter: (
                 letter["reason"],
