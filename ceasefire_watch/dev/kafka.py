@@ -259,7 +259,10 @@ def _free_port(exclude: Iterable[int] = ()) -> int:
 
 
 def _port_is_free(port: int) -> bool:
+    """Whether nothing listens on the port. SO_REUSEADDR, as the broker itself binds, so that the
+    TIME_WAIT connections a stopped broker leaves behind do not block a restart on its port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((_HOST, port))
         except OSError:
