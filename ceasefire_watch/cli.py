@@ -129,7 +129,11 @@ def run(
         metrics_host=host or "127.0.0.1",
         metrics_port=int(port),
     )
-    job = start_streaming_job(settings, _runner(runner), list(ctx.args))
+    try:
+        job = start_streaming_job(settings, _runner(runner), list(ctx.args))
+    except metrics.MetricsAddressInUseError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
     log.info("pipeline started", runner=runner, brokers=brokers, articles=articles_topic, alerts=alerts_topic)
     _wait(job, max_seconds=0)
 

@@ -64,10 +64,20 @@ _serve_lock = threading.Lock()
 _serving_on: tuple[str, int] | None = None
 
 
+class MetricsAddressInUseError(RuntimeError):
+    """The exporter's address is taken, most often by another job on the default port."""
+
+
 def serve(host: str, port: int) -> None:
     """Start the HTTP exporter once per process; later calls are no-ops."""
     global _serving_on
     with _serve_lock:
         if _serving_on is None:
-            start_http_server(port, addr=host)
+            try:
+                start_http_server(port, addr=host)
+            except OSError as error:
+                raise MetricsAddressInUseError(
+                    f"cannot serve metrics on {host}:{port} ({error.strerror}): another job may be using "
+                    "it; choose another --metrics-address, or port 0 to serve none"
+                ) from error
             _serving_on = (host, port)

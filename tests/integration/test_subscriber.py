@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 from typing import Any
 
@@ -190,3 +191,21 @@ def test_demo_runs_and_stops_cleanly():
     assert putin.startswith("[POSITION CONDITIONAL")
     assert "[russia-ukraine] Vladimir Putin (conditions_qualify_agreement" in putin
     assert result.stdout.rstrip().endswith("stopping")
+
+
+def test_run_on_a_busy_metrics_port_says_so_and_exits_2():
+    """A second job on a taken metrics address stops at once with a clear message, no traceback."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            cli("run", "--brokers", "127.0.0.1:1", "--metrics-address", f"127.0.0.1:{port}"),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=REPO_ROOT,
+        )
+    assert result.returncode == 2
+    assert f"cannot serve metrics on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
