@@ -8,6 +8,7 @@ replays the messages, and the deterministic alert ids make the repeats recognisa
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,14 +21,34 @@ from apache_beam.transforms.core import RestrictionProvider, WatermarkEstimatorP
 from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import MIN_TIMESTAMP, Duration, Timestamp
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
-from tenacity import retry, retry_if_result, stop_after_delay, wait_fixed
+from tenacity import (
+    before_sleep_log,
+    retry,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_delay,
+    wait_exponential,
+    wait_fixed,
+)
 
 from ceasefire_watch import metrics
 from ceasefire_watch.config import KafkaSettings, OffsetReset
 from ceasefire_watch.records import SourceRecord
 
 UNBOUNDED_END = 2**63 - 1
+BROKER_OUTAGE_SECONDS = 15 * 60
+"""How long clients keep retrying to reach the brokers before the step fails (and the job with it)."""
+_LOG = logging.getLogger(__name__)
+_through_outages = retry(
+    retry=retry_if_exception_type(KafkaError),
+    wait=wait_exponential(multiplier=1, max=30),
+    stop=stop_after_delay(BROKER_OUTAGE_SECONDS),
+    before_sleep=before_sleep_log(_LOG, logging.WARNING),
+    reraise=True,
+)
+"""Creating a client retries through a broker outage, with backoff, instead of failing the job."""
 _POLL_TIMEOUT_MS = 200
 _IDLE_RESUME_SECONDS = 0.05
 
@@ -42,6 +63,7 @@ class ReaderSettings:
     max_records_per_poll: int = 500
     max_message_bytes: int = 16 * 1024 * 1024
 
+    @_through_outages
     def new_consumer(self) -> KafkaConsumer:
         return KafkaConsumer(
             **self.kafka.client_config(),
@@ -240,6 +262,17 @@ class ReadFromKafkaTopic(beam.PTransform):
         )
 
 
+@_through_outages
+def _new_producer(kafka: KafkaSettings, max_message_bytes: int) -> KafkaProducer:
+    return KafkaProducer(
+        **kafka.client_config(),
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        max_request_size=max_message_bytes,
+    )
+
+
 class _ProduceFn(beam.DoFn):
     """Sends each (key, value) and waits for every acknowledgement before the bundle ends.
 
@@ -253,13 +286,7 @@ class _ProduceFn(beam.DoFn):
         self._pending: list[Any] = []
 
     def setup(self) -> None:
-        self._producer = KafkaProducer(
-            **self._kafka.client_config(),
-            acks="all",
-            enable_idempotence=True,
-            linger_ms=5,
-            max_request_size=self._max_message_bytes,
-        )
+        self._producer = _new_producer(self._kafka, self._max_message_bytes)
 
     def start_bundle(self) -> None:
         self._pending = []
