@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ceasefire_watch.novelty import Novelty, Sighting
-from ceasefire_watch.positions import RULES
+from ceasefire_watch.positions import RULES, confidence_of
 from ceasefire_watch.records import Article, ClassifiedStatement, DeadLetter, Position, Speaker
 
 ALERT_SCHEMA_VERSION = 2
@@ -197,7 +197,7 @@ def sighting_of(classified: ClassifiedStatement) -> Sighting:
         conflict=statement.conflict,
         stance=classified.prediction.stance or "",
         article_id=statement.article.id,
-        confidence=classified.prediction.scores.get(classified.prediction.stance or "", 0.0),
+        confidence=confidence_of(classified),
     )
 
 
