@@ -21,6 +21,8 @@ _UNACTIONABLE = {
     ),
     # Beam logs the start of its Prism job server as a warning.
     "apache_beam.utils.subprocess_server": ("Really starting service at",),
+    # kafka-python times its own event loop; on a loaded machine it warns of slow tasks.
+    "kafka.net.selector": ("Task ",),
 }
 # Loggers of the job's clients, muted once the job is being stopped on purpose.
 _SHUTDOWN_NOISE = ("apache_beam", "PrismRunner", "kafka")
