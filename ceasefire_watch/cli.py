@@ -348,7 +348,7 @@ def evaluate(
         Path, typer.Option(help="The fp32 torch model from `train`, compared when torch is installed.")
     ] = FP32_DIR,
 ) -> None:
-    """Score the model and the baselines on a split of the corpus held out by conflict."""
+    """Score the model and named baselines on a corpus split held out by conflict, the blind set and the gold articles."""
     from ceasefire_watch.model.report import evaluate as run_evaluation
     from ceasefire_watch.model.report import render
 

@@ -21,6 +21,11 @@ CORPUS_DIR = REPO_ROOT / "data" / "corpus"
 SPLITS_FILE = REPO_ROOT / "data" / "splits.json"
 BLIND_FILE = REPO_ROOT / "data" / "blind" / "stance-sentences.jsonl"
 """Sentences in wire style written apart from the corpus, from a list of phenomena: never trained on."""
+ARTICLE_GOLD_FILES = {
+    "articles_gold": REPO_ROOT / "data" / "eval" / "statements-gold.jsonl",
+    "articles_blind": REPO_ROOT / "data" / "blind" / "attribution-articles.jsonl",
+}
+"""Whole articles with every expected statement and its stance; the blind ones were written apart."""
 FP32_DIR = REPO_ROOT / "build" / "stance-fp32"
 """Where `train` leaves the fp32 torch model that `evaluate` compares with the int8 export."""
 NO_CONFLICT = "none"
