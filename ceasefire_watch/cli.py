@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import json
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import structlog
 import typer
+from pydantic import ValidationError
 
 from ceasefire_watch import logs, metrics
 from ceasefire_watch.clients import AlertFilter, follow, format_alert, messages_from_file, publish
@@ -30,9 +34,6 @@ log = structlog.get_logger("ceasefire_watch")
 
 _DEFAULTS = PipelineSettings()
 
-Brokers = Annotated[
-    str, typer.Option(envvar="CEASEFIRE_BROKERS", help="Kafka bootstrap servers, host:port[,host:port].")
-]
 ArticlesTopic = Annotated[
     str, typer.Option(envvar="CEASEFIRE_ARTICLES_TOPIC", help="Topic articles arrive on.")
 ]
@@ -52,6 +53,158 @@ Runner = Annotated[
         envvar="CEASEFIRE_RUNNER", help="prism, fnapi, or beam-args (use the Beam flags given after --)."
     ),
 ]
+
+
+_KAFKA_CONNECTION: dict[str, tuple[Any, Any]] = {
+    "bootstrap_servers": (
+        Annotated[
+            str,
+            typer.Option(
+                "--brokers",
+                envvar="CEASEFIRE_BROKERS",
+                help="Kafka bootstrap servers, host:port[,host:port].",
+            ),
+        ],
+        _DEFAULTS.kafka.bootstrap_servers,
+    ),
+    "security_protocol": (
+        Annotated[
+            str,
+            typer.Option(
+                "--kafka-security-protocol",
+                envvar="CEASEFIRE_KAFKA_SECURITY_PROTOCOL",
+                help="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.",
+            ),
+        ],
+        _DEFAULTS.kafka.security_protocol,
+    ),
+    "sasl_mechanism": (
+        Annotated[
+            str | None,
+            typer.Option(
+                "--kafka-sasl-mechanism",
+                envvar="CEASEFIRE_KAFKA_SASL_MECHANISM",
+                help="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.",
+            ),
+        ],
+        None,
+    ),
+    "sasl_username": (
+        Annotated[
+            str | None,
+            typer.Option(
+                "--kafka-sasl-username", envvar="CEASEFIRE_KAFKA_SASL_USERNAME", help="SASL user name."
+            ),
+        ],
+        None,
+    ),
+    "sasl_password": (
+        Annotated[
+            str | None,
+            typer.Option(
+                "--kafka-sasl-password",
+                envvar="CEASEFIRE_KAFKA_SASL_PASSWORD",
+                help="SASL password; prefer the environment variable, which the process list does not show.",
+            ),
+        ],
+        None,
+    ),
+    "ssl_cafile": (
+        Annotated[
+            Path | None,
+            typer.Option(
+                "--kafka-ssl-cafile",
+                envvar="CEASEFIRE_KAFKA_SSL_CAFILE",
+                exists=True,
+                dir_okay=False,
+                help="CA bundle (PEM) the brokers' certificates are checked against; default: the system's.",
+            ),
+        ],
+        None,
+    ),
+    "ssl_certfile": (
+        Annotated[
+            Path | None,
+            typer.Option(
+                "--kafka-ssl-certfile",
+                envvar="CEASEFIRE_KAFKA_SSL_CERTFILE",
+                exists=True,
+                dir_okay=False,
+                help="Client certificate (PEM), for mutual TLS.",
+            ),
+        ],
+        None,
+    ),
+    "ssl_keyfile": (
+        Annotated[
+            Path | None,
+            typer.Option(
+                "--kafka-ssl-keyfile",
+                envvar="CEASEFIRE_KAFKA_SSL_KEYFILE",
+                exists=True,
+                dir_okay=False,
+                help="The client certificate's private key (PEM).",
+            ),
+        ],
+        None,
+    ),
+    "ssl_key_password": (
+        Annotated[
+            str | None,
+            typer.Option(
+                "--kafka-ssl-key-password",
+                envvar="CEASEFIRE_KAFKA_SSL_KEY_PASSWORD",
+                help="Password of the client key, if it is encrypted.",
+            ),
+        ],
+        None,
+    ),
+    "ssl_check_hostname": (
+        Annotated[
+            bool,
+            typer.Option(
+                "--kafka-ssl-check-hostname/--no-kafka-ssl-check-hostname",
+                envvar="CEASEFIRE_KAFKA_SSL_CHECK_HOSTNAME",
+                help="Check that a broker's certificate names the host connected to.",
+            ),
+        ],
+        _DEFAULTS.kafka.ssl_check_hostname,
+    ),
+}
+"""KafkaSettings field -> (flag with its environment variable, default), shared by every command that talks
+to the brokers."""
+
+
+def kafka_connection(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the broker and security flags; it receives them as one KafkaSettings, ``kafka``.
+
+    One declaration for ``run``, ``publish`` and ``tail``, so the three cannot drift apart.
+    """
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "kafka"]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+        for name, (annotation, default) in _KAFKA_CONNECTION.items()
+    ]
+
+    @functools.wraps(command)
+    def with_connection(**options: Any) -> None:
+        connection = {name: options.pop(name) for name in _KAFKA_CONNECTION}
+        command(kafka=_kafka_settings(connection), **options)
+
+    with_connection.__signature__ = inspect.Signature([*own, *added])  # type: ignore[attr-defined]
+    return with_connection
+
+
+def _kafka_settings(connection: dict[str, Any]) -> KafkaSettings:
+    """The settings, or a usage error that names the problem and never echoes a value."""
+    try:
+        return KafkaSettings(**connection)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}".lstrip(": ")
+            for e in error.errors(include_input=False)
+        )
+        raise typer.BadParameter(problems, param_hint="Kafka connection") from None
 
 
 def _topics(articles: str, alerts: str, positions: str, dead_letters: str) -> TopicSettings:
@@ -80,9 +233,10 @@ def start_streaming_job(
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@kafka_connection
 def run(
     ctx: typer.Context,
-    brokers: Brokers = _DEFAULTS.kafka.bootstrap_servers,
+    kafka: KafkaSettings,
     articles_topic: ArticlesTopic = _DEFAULTS.topics.articles,
     alerts_topic: AlertsTopic = _DEFAULTS.topics.alerts,
     positions_topic: PositionsTopic = _DEFAULTS.topics.positions,
@@ -119,7 +273,7 @@ def run(
     """Run the streaming job until interrupted. Extra arguments after -- go to Beam."""
     host, _, port = metrics_address.rpartition(":")
     settings = PipelineSettings(
-        kafka=KafkaSettings(bootstrap_servers=brokers),
+        kafka=kafka,
         topics=_topics(articles_topic, alerts_topic, positions_topic, dead_letter_topic),
         consumer_group=group,
         offset_reset=_offset_reset(offset_reset),
@@ -134,7 +288,14 @@ def run(
     except metrics.MetricsAddressInUseError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
-    log.info("pipeline started", runner=runner, brokers=brokers, articles=articles_topic, alerts=alerts_topic)
+    log.info(
+        "pipeline started",
+        runner=runner,
+        brokers=kafka.bootstrap_servers,
+        security_protocol=kafka.security_protocol,
+        articles=articles_topic,
+        alerts=alerts_topic,
+    )
     _wait(job, max_seconds=0)
 
 
@@ -166,23 +327,24 @@ def _wait(job: RunningPipeline, max_seconds: float) -> None:
 
 
 @app.command("publish")
+@kafka_connection
 def publish_command(
     files: Annotated[
         list[Path],
         typer.Argument(help="JSONL files (one article per line) or text files (one article each)."),
     ],
-    brokers: Brokers = _DEFAULTS.kafka.bootstrap_servers,
+    kafka: KafkaSettings,
     articles_topic: ArticlesTopic = _DEFAULTS.topics.articles,
 ) -> None:
     """Publish articles to the articles topic."""
-    kafka = KafkaSettings(bootstrap_servers=brokers)
     sent = sum(publish(kafka, articles_topic, messages_from_file(path)) for path in files)
     typer.echo(f"published {sent} messages to {articles_topic}")
 
 
 @app.command()
+@kafka_connection
 def tail(
-    brokers: Brokers = _DEFAULTS.kafka.bootstrap_servers,
+    kafka: KafkaSettings,
     alerts_topic: AlertsTopic = _DEFAULTS.topics.alerts,
     positions_topic: PositionsTopic = _DEFAULTS.topics.positions,
     positions: Annotated[
@@ -205,7 +367,7 @@ def tail(
     deadline = time.monotonic() + max_seconds if max_seconds else float("inf")
     with contextlib.suppress(KeyboardInterrupt):
         topic = positions_topic if positions else alerts_topic
-        for alert in follow(KafkaSettings(bootstrap_servers=brokers), [topic], from_beginning):
+        for alert in follow(kafka, [topic], from_beginning):
             if alert and wanted.matches(alert):
                 typer.echo(json.dumps(alert, ensure_ascii=False) if raw else format_alert(alert))
             if time.monotonic() > deadline:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 BUNDLED_MODEL_DIR = Path(__file__).resolve().parent / "model" / "ceasefire-stance-minilm"
 """The stance model shipped inside the package; ``--model-dir`` replaces it."""
@@ -16,16 +16,53 @@ DEFAULT_POSITION_MIN_CONFIDENCE = 0.8
 OffsetReset = Literal["earliest", "latest"]
 
 
-class KafkaSettings(BaseModel):
-    """How to reach the brokers; the single place that becomes kafka-python client settings."""
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
-    model_config = ConfigDict(frozen=True)
+
+class KafkaSettings(BaseModel):
+    """How to reach the brokers; the single place that becomes kafka-python client settings.
+
+    Secrets are ``SecretStr``: they show as ``**********`` in reprs, and validation errors leave
+    the input out, so neither can leak a password into a log. They travel to Beam workers
+    pickled inside the DoFns that hold these settings.
+    """
+
+    model_config = ConfigDict(frozen=True, hide_input_in_errors=True)
 
     bootstrap_servers: str = Field("127.0.0.1:9092", description="Comma-separated host:port list.")
-    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
-    sasl_mechanism: str | None = None
+    security_protocol: SecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: SaslMechanism | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = Field(None, description="CA bundle (PEM) for the brokers; default: system CAs.")
+    ssl_certfile: Path | None = Field(None, description="Client certificate (PEM), for mutual TLS.")
+    ssl_keyfile: Path | None = Field(None, description="The client certificate's private key (PEM).")
+    ssl_key_password: SecretStr | None = None
+    ssl_check_hostname: bool = True
+
+    @model_validator(mode="after")
+    def _protocol_matches_credentials(self) -> Self:
+        """Credentials the chosen protocol would ignore are a mistake, not something to drop silently."""
+        sasl = self.security_protocol in ("SASL_PLAINTEXT", "SASL_SSL")
+        tls = self.security_protocol in ("SSL", "SASL_SSL")
+        sasl_given = any(v is not None for v in (self.sasl_mechanism, self.sasl_username, self.sasl_password))
+        tls_given = any(
+            v is not None
+            for v in (self.ssl_cafile, self.ssl_certfile, self.ssl_keyfile, self.ssl_key_password)
+        )
+        if sasl and (self.sasl_mechanism is None or not self.sasl_username or self.sasl_password is None):
+            raise ValueError(f"{self.security_protocol} needs a SASL mechanism, a user name and a password")
+        if sasl_given and not sasl:
+            raise ValueError(
+                f"SASL settings given, but the security protocol is {self.security_protocol}: "
+                "use SASL_PLAINTEXT or SASL_SSL"
+            )
+        if tls_given and not tls:
+            raise ValueError(
+                f"TLS files given, but the security protocol is {self.security_protocol}: use SSL or SASL_SSL"
+            )
+        return self
 
     def client_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {
@@ -33,12 +70,25 @@ class KafkaSettings(BaseModel):
             "security_protocol": self.security_protocol,
         }
         if self.sasl_mechanism is not None:
+            # kafka-python takes SCRAM credentials under the same names as PLAIN ones.
             config["sasl_mechanism"] = self.sasl_mechanism
             config["sasl_plain_username"] = self.sasl_username
-            config["sasl_plain_password"] = (
-                self.sasl_password.get_secret_value() if self.sasl_password else None
-            )
+            config["sasl_plain_password"] = _reveal(self.sasl_password)
+        if self.security_protocol in ("SSL", "SASL_SSL"):
+            config["ssl_check_hostname"] = self.ssl_check_hostname
+            config["ssl_cafile"] = _path_or_none(self.ssl_cafile)
+            config["ssl_certfile"] = _path_or_none(self.ssl_certfile)
+            config["ssl_keyfile"] = _path_or_none(self.ssl_keyfile)
+            config["ssl_password"] = _reveal(self.ssl_key_password)
         return config
+
+
+def _reveal(secret: SecretStr | None) -> str | None:
+    return secret.get_secret_value() if secret is not None else None
+
+
+def _path_or_none(path: Path | None) -> str | None:
+    return str(path) if path is not None else None
 
 
 class TopicSettings(BaseModel):
