@@ -1,6 +1,14 @@
-"""Sentences per second of the stance model: ONNX int8 (the runtime) and torch fp32, batch 1 and 32.
+"""Sentences per second of the bundled stance model with ONNX Runtime, as the job runs it.
 
-Needs the ``train`` extra for the torch rows and ``build/stance-fp32`` from ``ceasefire-watch train``.
+Runs on the runtime install (ONNX Runtime and tokenizers, no torch). Rows:
+
+- ``onnx_int8_per_sentence``: ``OnnxStanceClassifier.classify``, one session call per sentence,
+  which is how the job scores statements (so a sentence's scores never depend on its batch);
+- ``onnx_int8_batch<N>_padded``: the same session fed padded batches, what batching would gain.
+
+When torch and the fp32 model from ``ceasefire-watch train`` (``build/stance-fp32``) are both
+present, torch fp32 rows are added for comparison; otherwise they are skipped and the report says
+why.
 
     .venv/bin/python benchmarks/model_speed.py --sentences 512
 """
@@ -8,6 +16,7 @@ Needs the ``train`` extra for the torch rows and ``build/stance-fp32`` from ``ce
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import time
 from collections.abc import Callable
@@ -18,10 +27,10 @@ from ceasefire_watch.config import BUNDLED_MODEL_DIR
 from ceasefire_watch.model.artifact import OnnxStanceClassifier
 from ceasefire_watch.model.corpus import FP32_DIR, load_examples
 
+Batch = Callable[[list[str]], object]
 
-def sentences_per_second(
-    run_batch: Callable[[list[str]], object], texts: list[str], batch_size: int
-) -> float:
+
+def sentences_per_second(run_batch: Batch, texts: list[str], batch_size: int) -> float:
     run_batch(texts[:batch_size])  # warm-up
     started = time.perf_counter()
     for start in range(0, len(texts), batch_size):
@@ -29,41 +38,71 @@ def sentences_per_second(
     return len(texts) / (time.perf_counter() - started)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sentences", type=int, default=512)
-    parser.add_argument("--threads", type=int, default=1, help="intra-op threads for both runtimes")
-    args = parser.parse_args()
-    texts = [example.text for example in load_examples()][: args.sentences]
-    results: dict[str, float] = {}
+def onnx_padded(classifier: OnnxStanceClassifier) -> Batch:
+    """Padded batches through the classifier's own tokenizer and session."""
+    tokenizer, session = classifier._tokenizer, classifier._session
+    max_length = classifier.metadata.max_length
 
-    onnx = OnnxStanceClassifier(BUNDLED_MODEL_DIR, intra_op_threads=args.threads)
-    encode = onnx._tokenizer  # the same tokenizer, to time padded batches through the same session
-    session = onnx._session
-
-    def onnx_batched(batch: list[str]) -> object:
-        encoded = encode(batch, padding=True, truncation=True, max_length=96, return_tensors="np")
+    def run(batch: list[str]) -> object:
+        encoded = tokenizer(batch, padding=True, truncation=True, max_length=max_length, return_tensors="np")
         return session.run(["logits"], {k: np.asarray(v, dtype=np.int64) for k, v in encoded.items()})
 
-    results["onnx_int8_batch1_per_sentence_calls"] = sentences_per_second(onnx.classify, texts, 1)
-    results["onnx_int8_batch32_padded"] = sentences_per_second(onnx_batched, texts, 32)
+    return run
 
+
+def torch_fp32(threads: int, max_length: int) -> Batch:
+    """The fp32 model the int8 export was made from, in torch (needs the ``train`` extra)."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(threads)
     tokenizer = AutoTokenizer.from_pretrained(FP32_DIR)
     model = AutoModelForSequenceClassification.from_pretrained(FP32_DIR).eval()
 
-    def torch_batched(batch: list[str]) -> object:
+    def run(batch: list[str]) -> object:
         with torch.no_grad():
-            return model(
-                **tokenizer(batch, padding=True, truncation=True, max_length=96, return_tensors="pt")
-            ).logits
+            encoded = tokenizer(
+                batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+            )
+            return model(**encoded).logits
 
-    results["torch_fp32_batch1"] = sentences_per_second(torch_batched, texts, 1)
-    results["torch_fp32_batch32"] = sentences_per_second(torch_batched, texts, 32)
-    print(json.dumps({name: round(value, 1) for name, value in results.items()}, indent=2))
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sentences", type=int, default=512)
+    parser.add_argument("--batch-size", type=int, default=32, help="for the padded-batch rows")
+    parser.add_argument("--threads", type=int, default=1, help="intra-op threads (the job uses 1)")
+    args = parser.parse_args()
+    texts = [example.text for example in load_examples()][: args.sentences]
+
+    classifier = OnnxStanceClassifier(BUNDLED_MODEL_DIR, intra_op_threads=args.threads)
+    results: dict[str, object] = {
+        "model": f"{classifier.metadata.name} {classifier.metadata.version}",
+        "sentences": len(texts),
+        "threads": args.threads,
+        "onnx_int8_per_sentence": sentences_per_second(classifier.classify, texts, 1),
+        f"onnx_int8_batch{args.batch_size}_padded": sentences_per_second(
+            onnx_padded(classifier), texts, args.batch_size
+        ),
+    }
+    if importlib.util.find_spec("torch") is None:
+        results["torch_fp32"] = "skipped: torch is not installed (the train extra)"
+    elif not FP32_DIR.is_dir():
+        results["torch_fp32"] = f"skipped: no fp32 model at {FP32_DIR} (run ceasefire-watch train)"
+    else:
+        run_torch = torch_fp32(args.threads, classifier.metadata.max_length)
+        results["torch_fp32_batch1"] = sentences_per_second(run_torch, texts, 1)
+        results[f"torch_fp32_batch{args.batch_size}_padded"] = sentences_per_second(
+            run_torch, texts, args.batch_size
+        )
+    rounded = {
+        name: round(value, 1) if isinstance(value, float) else value for name, value in results.items()
+    }
+    print(json.dumps(rounded, indent=2))
 
 
 if __name__ == "__main__":
