@@ -1,6 +1,8 @@
 """Throughput, latency and memory of the streaming job through a real broker and Prism.
 
-Phase 1 (throughput): publish N synthetic articles (about 500 words, ~2% about a ceasefire),
+The job alone; benchmarks/compare.py sets it against the plain-loop baseline.
+
+Phase 1 (throughput): publish N synthetic articles (about 570 words, ~2% about a ceasefire),
 start the job, and time how long it takes until the consumer group has committed all of them,
 i.e. until every alert they produced is written. Phase 2 (latency): publish at a steady rate and
 measure, for every alert, the time from the article's Kafka timestamp to the alert's arrival at
@@ -14,133 +16,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
-import psutil
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer
+from process_tree import ProcessTree
+from workload import committed_total, publish, synthetic_articles
 
 from ceasefire_watch.dev.kafka import LocalKafka, create_topics
-from ceasefire_watch.model.corpus import load_examples
-from ceasefire_watch.records import IRRELEVANT
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SUBJECTS = [
-    "The city council",
-    "A regional bank",
-    "The health ministry",
-    "Local farmers",
-    "The port authority",
-    "A university study",
-    "The national railway",
-    "Opposition lawmakers",
-    "The central bank",
-    "Aid groups",
-]
-VERBS = ["approved", "announced", "criticised", "postponed", "reviewed", "welcomed", "published", "rejected"]
-OBJECTS = [
-    "a plan to expand the northern highway",
-    "new rules for grain exports",
-    "a report on water quality",
-    "the budget for next year",
-    "a tender for hospital equipment",
-    "changes to the pension system",
-    "a programme to train teachers",
-    "the results of the census",
-    "a proposal to cut fuel subsidies",
-]
-TAILS = [
-    "on Tuesday",
-    "after weeks of debate",
-    "despite protests outside the building",
-    "in a brief statement",
-    "according to officials",
-    "amid rising prices",
-    "as the rainy season began",
-    "late on Friday",
-]
-
-
-def filler_sentence(rng: random.Random) -> str:
-    return f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(TAILS)}."
-
-
-def synthetic_articles(count: int, relevant_share: float, seed: int, prefix: str) -> list[dict[str, Any]]:
-    """About 500-word articles in three-sentence paragraphs, as wire copy is laid out; a share of
-    them carry 2-3 ceasefire sentences from the corpus."""
-    rng = random.Random(seed)
-    ceasefire_sentences = [e.text for e in load_examples() if e.label != IRRELEVANT]
-    articles = []
-    for index in range(count):
-        sentences = [filler_sentence(rng) for _ in range(45)]
-        if rng.random() < relevant_share:
-            for sentence in rng.sample(ceasefire_sentences, rng.randint(2, 3)):
-                sentences.insert(rng.randrange(len(sentences)), sentence)
-        articles.append(
-            {
-                "id": f"{prefix}-{index}",
-                "url": f"https://example.org/{prefix}/{index}",
-                "title": f"Report {index}",
-                "text": "\n".join(" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)),
-                "source": "Benchmark Wire",
-                "published_at": "2025-01-01T00:00:00Z",
-            }
-        )
-    return articles
-
-
-class MemorySampler(threading.Thread):
-    """Largest summed RSS of a process and its descendants."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.root = psutil.Process(pid)
-        self.peak_bytes = 0
-        self.running = True
-
-    def run(self) -> None:
-        while self.running:
-            try:
-                processes = [self.root, *self.root.children(recursive=True)]
-                self.peak_bytes = max(self.peak_bytes, sum(p.memory_info().rss for p in processes))
-            except psutil.Error:
-                pass
-            time.sleep(0.2)
-
-
-def committed_total(bootstrap: str, topic: str, group: str) -> int:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        return sum(consumer.committed(tp) or 0 for tp in partitions)
-    finally:
-        consumer.close()
-
-
-def publish(
-    producer: KafkaProducer,
-    topic: str,
-    articles: list[dict[str, Any]],
-    rate: float | None,
-    sent_at: dict[str, float] | None = None,
-) -> None:
-    """Send at ``rate`` articles per second (or as fast as possible), noting each send time."""
-    started = time.monotonic()
-    for index, article in enumerate(articles):
-        if rate:
-            time.sleep(max(0.0, started + index / rate - time.monotonic()))
-        if sent_at is not None:
-            sent_at[article["id"]] = time.time()
-        producer.send(topic, key=article["id"].encode(), value=json.dumps(article).encode())
-        if rate:
-            producer.flush()
-    producer.flush()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -153,6 +42,7 @@ def main() -> None:
     )
     parser.add_argument("--articles", type=int, default=3000, help="articles for the throughput phase")
     parser.add_argument("--relevant-share", type=float, default=0.02)
+    parser.add_argument("--words", type=int, default=570, help="about how many words an article has")
     parser.add_argument("--rate", type=float, default=10.0, help="articles per second in the latency phase")
     parser.add_argument("--latency-seconds", type=float, default=120.0)
     parser.add_argument("--partitions", type=int, default=2)
@@ -164,7 +54,7 @@ def main() -> None:
             bootstrap, {"articles": args.partitions, "alerts": 1, "positions": 1, "dead-letters": 1}
         )
         producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
-        throughput_articles = synthetic_articles(args.articles, args.relevant_share, 1, "tp")
+        throughput_articles = synthetic_articles(args.articles, args.relevant_share, args.words, 1, "tp")
         publish(producer, "articles", throughput_articles, rate=None)
         log = open("/tmp/benchmark-job.log", "wb")  # noqa: SIM115 - lives as long as the job
         job = subprocess.Popen(
@@ -193,7 +83,7 @@ def main() -> None:
             cwd=REPO_ROOT,
             start_new_session=True,
         )
-        sampler = MemorySampler(job.pid)
+        sampler = ProcessTree(job.pid)
         sampler.start()
         try:
             first_progress = None
@@ -212,7 +102,7 @@ def main() -> None:
             )
             alerts_consumer.poll(timeout_ms=1000)
             latency_articles = synthetic_articles(
-                int(args.rate * args.latency_seconds), args.relevant_share, 2, "lat"
+                int(args.rate * args.latency_seconds), args.relevant_share, args.words, 2, "lat"
             )
             sent_at: dict[str, float] = {}
             publisher = threading.Thread(
@@ -229,7 +119,7 @@ def main() -> None:
                         latencies.append(received_at - sent_at[alert["article"]["id"]])
             publisher.join()
         finally:
-            sampler.running = False
+            sampler.stop()
             job.terminate()
             job.wait(timeout=60)
         report = {
@@ -241,7 +131,7 @@ def main() -> None:
             "latency_p50_seconds": round(percentile(latencies, 50), 3),
             "latency_p95_seconds": round(percentile(latencies, 95), 3),
             "latency_p99_seconds": round(percentile(latencies, 99), 3),
-            "peak_memory_mib": round(sampler.peak_bytes / 2**20),
+            "peak_memory_mib": round(sampler.peak_rss_bytes / 2**20),
         }
         print(json.dumps(report, indent=2))
 
