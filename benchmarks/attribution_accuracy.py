@@ -5,8 +5,17 @@ Usage: python benchmarks/attribution_accuracy.py [--gold FILE] [--errors] [--ski
 Each gold line is one article with its statements (exact substrings of the text) and, per
 statement, the speaker's canonical name and the conditions it sets. Statement spans are found
 by the gold text's position in the article, so attribution sees exactly what the pipeline would
-hand it. Speaker accuracy counts a prediction correct when its name equals the gold name
-(case-insensitive), or when both are empty. Conditions are scored on the conditional statements
+hand it. Speaker accuracy counts a prediction correct when its name equals the gold name, or when
+both are empty. Names are compared after the project's canonical form is applied to both sides
+(case, apostrophes, `Moscow` → Russia, `Russia's ministry` → Russian ministry, acronyms the article
+spells out), because the older gold set kept the surface form; a joint speaker is right when its
+parties are the gold parties, in any order.
+
+Each wrong speaker is counted by kind: `none` (nothing given where the gold names someone),
+`spurious` (a speaker for narration), `agency` (a news organisation named), `other_party` (a
+speaker the article has elsewhere, e.g. the other side or the mediator) and `wrong_person`.
+
+Conditions are scored on the conditional statements
 only: a predicted span matches a gold span when they overlap by at least half of the shorter
 one, each gold span matching at most one prediction.
 """
@@ -17,12 +26,19 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ceasefire_watch.records import Speaker
+from ceasefire_watch.text.canonical import (
+    acronyms_in,
+    canonical_name,
+    is_news_organisation,
+    same_speaker_name,
+)
 from ceasefire_watch.text.conditions import extract_conditions
 from ceasefire_watch.text.speakers import SpeakerAttributor
 
@@ -44,6 +60,7 @@ class Tally:
     predicted_conditions: int = 0
     gold_conditions: int = 0
     matched_conditions: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
 
 
 def statement_spans(text: str, statements: Sequence[dict[str, Any]]) -> list[tuple[int, int]]:
@@ -89,11 +106,32 @@ def matched_spans(statement: str, predicted: Sequence[str], gold: Sequence[str])
     return len(used_p)
 
 
-def _same(a: str | None, b: str | None) -> bool:
-    return (a or "").strip().lower() == (b or "").strip().lower()
+def _names(statement: dict[str, Any], acronyms: dict[str, str]) -> set[str]:
+    """The gold speaker as canonical names: one per party for a joint speaker."""
+    parties = statement.get("parties") or [{"name": statement.get("speaker")}]
+    return {canonical_name(party["name"], acronyms).lower() for party in parties if party.get("name")}
 
 
-def evaluate(gold_path: Path, show_errors: bool, skip: int = 0) -> dict[str, float]:
+def _predicted_names(speaker: Speaker | None) -> set[str]:
+    if speaker is None:
+        return set()
+    return {party.name.lower() for party in speaker.parties} or {speaker.name.lower()}
+
+
+def error_kind(predicted: Speaker | None, gold_name: str | None, article_speakers: set[str]) -> str:
+    """What kind of mistake a wrong speaker is (see the module docstring)."""
+    if predicted is None:
+        return "none"
+    if not gold_name:
+        return "spurious"
+    if is_news_organisation(predicted.name):
+        return "agency"
+    if _predicted_names(predicted) & article_speakers:
+        return "other_party"
+    return "wrong_person"
+
+
+def evaluate(gold_path: Path, show_errors: bool, skip: int = 0) -> dict[str, Any]:
     """Score the articles of a gold file after the first `skip` (those the rules were tuned on)."""
     lines = [line for line in gold_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     articles = [json.loads(line) for line in lines[skip:]]
@@ -105,13 +143,17 @@ def evaluate(gold_path: Path, show_errors: bool, skip: int = 0) -> dict[str, flo
     for article in articles:
         statements = article["statements"]
         spans = statement_spans(article["text"], statements)
+        acronyms = acronyms_in(article["text"])
+        article_speakers = set().union(*(_names(statement, acronyms) for statement in statements))
         started = time.perf_counter()
         speakers: list[Speaker | None] = attributor.attribute(article["text"], spans)
         seconds += time.perf_counter() - started
         for statement, speaker in zip(statements, speakers, strict=True):
             gold_name = statement.get("speaker")
-            name = speaker.name if speaker else None
-            ok = _same(name, gold_name)
+            gold_names = _names(statement, acronyms)
+            ok = _predicted_names(speaker) == gold_names if gold_names else speaker is None
+            if not ok:
+                tally.errors[error_kind(speaker, gold_name, article_speakers)] += 1
             tally.statements += 1
             tally.correct += ok
             if gold_name:
@@ -119,7 +161,10 @@ def evaluate(gold_path: Path, show_errors: bool, skip: int = 0) -> dict[str, flo
                 tally.correct_with_speaker += ok
             if ok and gold_name and speaker is not None:
                 tally.kind_correct += speaker.kind == statement.get("speaker_type")
-                tally.speaks_for_correct += _same(speaker.speaks_for, statement.get("speaks_for"))
+                gold_for = statement.get("speaks_for")
+                tally.speaks_for_correct += same_speaker_name(
+                    speaker.speaks_for, canonical_name(gold_for, acronyms) if gold_for else None
+                )
             if show_errors and not ok:
                 print(f"SPEAKER {article['id']}: predicted {speaker} gold {gold_name!r}")
                 print(f"    {statement['text']}")
@@ -141,6 +186,8 @@ def evaluate(gold_path: Path, show_errors: bool, skip: int = 0) -> dict[str, flo
         "statements": tally.statements,
         "speaker_accuracy": tally.correct / max(tally.statements, 1),
         "speaker_accuracy_gold_named": tally.correct_with_speaker / max(tally.with_speaker, 1),
+        "unattributed_share_of_named": tally.errors["none"] / max(tally.with_speaker, 1),
+        "speaker_errors": dict(tally.errors.most_common()),
         "speaker_kind_accuracy_when_name_right": tally.kind_correct / named,
         "speaks_for_accuracy_when_name_right": tally.speaks_for_correct / named,
         "conditional_statements": tally.conditional,

@@ -18,8 +18,12 @@ from ceasefire_watch.novelty import Novelty, Sighting
 from ceasefire_watch.positions import RULES, confidence_of
 from ceasefire_watch.records import Article, ClassifiedStatement, DeadLetter, Position, Speaker
 
-ALERT_SCHEMA_VERSION = 2
-POSITION_SCHEMA_VERSION = 1
+ALERT_SCHEMA_VERSION = 3
+"""3 added joint speakers (type `joint` with `parties`); 2 is still read, its fields being a subset."""
+POSITION_SCHEMA_VERSION = 2
+STANCE_SHIFT_SCHEMA_VERSION = 2
+_READABLE_ALERT_VERSIONS = frozenset({2, ALERT_SCHEMA_VERSION})
+_READABLE_POSITION_VERSIONS = frozenset({1, POSITION_SCHEMA_VERSION})
 DEAD_LETTER_PAYLOAD_LIMIT_BYTES = 4 * 1024 * 1024
 """Base64 makes 4/3 of this, under the dead-letter topic's documented 8 MiB."""
 MAX_ALERT_BYTES = 1_000_000
@@ -90,7 +94,7 @@ def build_stance_shift(previous: Sighting, current: Sighting, detected_at: datet
     """The stance-shift document between two positions (see stance-shift.schema.json); its id is
     stable across replays. Each side's ``alert_id`` is the id of its position document."""
     return {
-        "schema_version": ALERT_SCHEMA_VERSION,
+        "schema_version": STANCE_SHIFT_SCHEMA_VERSION,
         "alert_id": stance_shift_id(previous.alert_id, current.alert_id),
         "type": "stance_shift",
         "speaker": current.speaker,
@@ -170,7 +174,9 @@ def position_sighting(position: Position) -> Sighting:
 
 def sighting_from_position(document: dict[str, Any]) -> Sighting | None:
     """The sighting recorded in a position document; None for anything else."""
-    if document.get("type") != "position" or document.get("schema_version") != POSITION_SCHEMA_VERSION:
+    if document.get("type") != "position":
+        return None
+    if document.get("schema_version") not in _READABLE_POSITION_VERSIONS:
         return None
     return Sighting(
         alert_id=str(document["position_id"]),
@@ -214,7 +220,12 @@ def _article_document(article: Article) -> dict[str, Any]:
 def _speaker_document(speaker: Speaker | None) -> dict[str, Any] | None:
     if speaker is None:
         return None
-    return {"name": speaker.name, "type": speaker.kind, "speaks_for": speaker.speaks_for}
+    document: dict[str, Any] = {"name": speaker.name, "type": speaker.kind, "speaks_for": speaker.speaks_for}
+    if speaker.parties:
+        document["parties"] = [
+            {"name": party.name, "speaks_for": party.speaks_for} for party in speaker.parties
+        ]
+    return document
 
 
 def build_dead_letter(
@@ -263,7 +274,7 @@ def decode(value: bytes | None) -> dict[str, Any] | None:
 
 def sighting_from_alert(alert: dict[str, Any]) -> Sighting | None:
     """The sighting recorded in a statement alert; None for other alert types or older schemas."""
-    if alert.get("type") != "statement" or alert.get("schema_version") != ALERT_SCHEMA_VERSION:
+    if alert.get("type") != "statement" or alert.get("schema_version") not in _READABLE_ALERT_VERSIONS:
         return None
     speaker = alert.get("speaker")
     return Sighting(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-SpeakerKind = Literal["person", "organisation", "state"]
+SpeakerKind = Literal["person", "organisation", "state", "joint"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ class Speaker:
     name: str
     kind: SpeakerKind
     speaks_for: str | None
+    parties: tuple[Speaker, ...] = ()
+    """For a joint speaker ("Israel and Hezbollah agreed"), each party, in the article's order."""
 
 
 @dataclass(frozen=True)

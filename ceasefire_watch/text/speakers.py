@@ -9,6 +9,7 @@ the rules can be read and corrected.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 
@@ -16,7 +17,8 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from ceasefire_watch.records import Speaker
+from ceasefire_watch.records import Speaker, SpeakerKind
+from ceasefire_watch.text.canonical import ADJECTIVE_OF, acronyms_in, canonical_speaker, is_news_organisation
 from ceasefire_watch.text.names import GROUP_LABELS, People, entity_of, is_lower
 from ceasefire_watch.text.phrases import (
     STATEMENT_NOUNS,
@@ -68,6 +70,11 @@ def _newline_boundaries(doc: Doc) -> Doc:
     return doc
 
 
+def _counts_two(token: Token) -> bool:
+    """`the two sides`, `both parties`."""
+    return any(child.lower_ in {"two", "both"} for child in token.lefts)
+
+
 def _inside_quotations(doc: Doc, quotes: Sequence[tuple[int, int]]) -> list[bool]:
     """For each token, whether it starts strictly inside a quotation (after its opening mark and
     before its closing one), marked on the characters in one pass."""
@@ -80,9 +87,10 @@ def _inside_quotations(doc: Doc, quotes: Sequence[tuple[int, int]]) -> list[bool
 class _Article:
     """One parsed article and what attribution needs from it: quotations, people, sentences."""
 
-    def __init__(self, doc: Doc) -> None:
+    def __init__(self, doc: Doc, acronyms: dict[str, str]) -> None:
         self.doc = doc
         self.text = doc.text
+        self.acronyms = acronyms
         self.quotes = find_quotations(self.text)
         self._in_quote = _inside_quotations(doc, self.quotes)
         self.sentences = list(doc.sents)
@@ -100,6 +108,23 @@ class _Article:
         self._role_subject_offsets = {
             lemma: [token.i for token in tokens] for lemma, tokens in self._role_subjects.items()
         }
+        self._statements = [t for t in doc if t.lemma_.lower() == "statement" and not self._in_quote[t.i]]
+        self._joint_candidates = [
+            token
+            for token in doc
+            if not self._in_quote[token.i]
+            and token.dep_ != "conj"
+            and any(child.dep_ == "conj" for child in token.children)
+            and (token.pos_ == "PROPN" or token.lemma_.lower() in ORG_NOUNS)
+        ]
+        # Bodies named with their state or owner, for "the ministry said" after "Egypt's foreign ministry".
+        self._qualified_bodies = [
+            token
+            for token in doc
+            if token.lemma_.lower() in ORG_NOUNS
+            and not self._in_quote[token.i]
+            and any(not is_lower(c) for c in token.lefts if c.dep_ in {"amod", "compound", "poss"})
+        ]
 
     def in_quote(self, token: Token) -> bool:
         return self._in_quote[token.i]
@@ -110,14 +135,48 @@ class _Article:
     # -- resolution -----------------------------------------------------------------------------
 
     def speaker_of_mention(self, token: Token, depth: int = 0) -> Speaker | None:
-        """Type and name the phrase headed by `token`, resolving pronouns, roles and group nouns."""
+        """Type and name the phrase headed by `token`; a news outlet reports, it does not speak."""
         if depth > 4:
             return None
+        if token.dep_ != "conj" and any(child.dep_ == "conj" for child in token.children):
+            speaker = self.joint_speaker(token, depth)
+        else:
+            speaker = self._single_speaker(token, depth)
+        if speaker is None or is_news_organisation(speaker.name):
+            return None
+        return speaker
+
+    def joint_speaker(self, token: Token, depth: int) -> Speaker | None:
+        """`Israel and Hezbollah agreed`: each conjunct is a party; all must be known."""
+        parties = [self._single_speaker(part, depth + 1) for part in (token, *token.conjuncts)]
+        if len(parties) < 2 or any(party is None or party.kind == "joint" for party in parties):
+            return None
+        known = [party for party in parties if party is not None]
+        return Speaker(" and ".join(party.name for party in known), "joint", None, tuple(known))
+
+    def _split_nationalities(self, token: Token) -> Speaker | None:
+        """`Thai and Cambodian officials`: one party per nationality."""
+        for child in token.lefts:
+            nations = [country(word.text) for word in (child, *child.conjuncts)]
+            if child.dep_ == "amod" and child.conjuncts and all(nations):
+                kind: SpeakerKind = "person" if token.lemma_.lower() in PERSON_NOUNS else "organisation"
+                parties = tuple(
+                    Speaker(f"{word.text} {token.text}", kind, nation)
+                    for word, nation in zip((child, *child.conjuncts), nations, strict=True)
+                )
+                return Speaker(" and ".join(party.name for party in parties), "joint", None, parties)
+        return None
+
+    def _single_speaker(self, token: Token, depth: int) -> Speaker | None:
         if (person := self.names.person_at(token)) is not None:
             return person.speaker()
         after_and = token.left_edge.i > 0 and self.doc[token.left_edge.i - 1].lower_ in {"and", "or", "nor"}
-        if token.dep_ == "conj" or after_and or any(child.dep_ == "conj" for child in token.children):
-            return None  # "Israel and Hamas agreed": a joint act has no single speaker
+        if token.dep_ == "conj" or after_and:
+            return None
+        if (joint := self._split_nationalities(token)) is not None:
+            return joint
+        if token.lemma_.lower() in {"side", "party", "country", "government"} and _counts_two(token):
+            return self.latest_joint(token, depth)
         if (person := self.names.person_in_phrase(token)) is not None:
             return person.speaker()
         lower, lemma = token.lower_, token.lemma_.lower()
@@ -151,9 +210,7 @@ class _Article:
         if lemma in ORG_NOUNS or token.lower_ in ORG_NOUNS:
             return self._organisation_body(token, depth)
         if lemma == "statement":
-            for child in token.lefts:
-                if child.dep_ in {"poss", "compound"}:
-                    return self.speaker_of_mention(child, depth + 1)
+            return self.statement_issuer(token, depth)
         return None
 
     def _organisation_of_people(self, token: Token, depth: int) -> Speaker | None:
@@ -176,8 +233,28 @@ class _Article:
             owner = self.speaker_of_mention(possessor, depth + 1)
             if owner is not None and owner.kind == "organisation":
                 return owner
+        if possessor is not None and possessor.lower_ in GROUP_PRONOUNS | {"its", "their"}:
+            owner = self.nearest_group(possessor, depth + 1, organisations_only=False)
+            if owner is not None and owner.kind == "state" and (nation := owner.speaks_for or owner.name):
+                name = f"{ADJECTIVE_OF.get(nation, nation)} {noun_phrase(token)}"
+                return Speaker(name, "organisation", nation)
+        definite = any(c.lower_ in {"the", "this"} for c in token.lefts)
+        if possessor is None and definite and (earlier := self._earlier_named_body(token)) is not None:
+            return self._organisation_body(earlier, depth + 1)
         name = noun_phrase(token)
         return Speaker(name, "organisation", speaks_for_phrase(token) or name)
+
+    def _earlier_named_body(self, body: Token) -> Token | None:
+        """`the ministry` or `the defence ministry`: the latest body of that kind named with its owner."""
+        if any(not is_lower(child) for child in body.lefts if child.dep_ in {"amod", "compound"}):
+            return None
+        wanted = {child.lower_ for child in body.lefts if child.dep_ in {"amod", "compound"}}
+        lemma = body.lemma_.lower()
+        for token in reversed(self._qualified_bodies):
+            same_kind = token.lemma_.lower() == lemma and wanted <= {child.lower_ for child in token.lefts}
+            if token.i < body.i and same_kind:
+                return token
+        return None
 
     def _candidate_subjects(self, sentence: Span, before: int) -> Iterator[Token]:
         """Who speaks in a sentence (before `before`), then its other subjects, outside quotations."""
@@ -189,6 +266,37 @@ class _Article:
         for token in sentence:
             if token.i < before and not self.in_quote(token) and token.dep_ in SUBJECT_DEPS:
                 yield token
+
+    def latest_joint(self, anaphor: Token, depth: int) -> Speaker | None:
+        """The parties `the two sides` refers to: the latest pair named before it."""
+        for token in reversed(self._joint_candidates):
+            if token.i < anaphor.i and (joint := self.joint_speaker(token, depth + 1)) is not None:
+                return joint
+        return None
+
+    def statement_issuer(self, statement: Token, depth: int) -> Speaker | None:
+        """Who issued `the statement`: its own modifier (`the Malaysian statement`, `a statement from
+        X`), else whoever last said something `in a statement` or issued one."""
+        for child in statement.children:
+            if child.dep_ == "amod" and (nation := country(child.text)):
+                return Speaker(nation, "state", nation)
+            source_phrase = child.dep_ == "prep" and child.lower_ in {"from", "by", "of"}
+            if child.dep_ in {"poss", "compound"} or source_phrase:
+                source = next((c for c in child.children if c.dep_ == "pobj"), child)
+                if (speaker := self.speaker_of_mention(source, depth + 1)) is not None:
+                    return speaker
+        if not any(child.lower_ in {"the", "this", "that"} for child in statement.lefts):
+            return None
+        for earlier in reversed(self._statements):
+            if earlier.i >= statement.i:
+                continue
+            verb = earlier.head.head if earlier.dep_ == "pobj" else earlier.head
+            if earlier.dep_ in {"nsubj", "nsubjpass"} or verb is earlier:
+                continue
+            subject = cue_subject(verb, self._in_quote)
+            if subject is not None and (speaker := self.speaker_of_mention(subject, depth + 1)) is not None:
+                return speaker
+        return None
 
     def nearest_person(self, pronoun: Token, depth: int) -> Speaker | None:
         """The person a he/she refers to: the latest sentence with a person as its subject.
@@ -228,7 +336,7 @@ class _Article:
                 return speaker
         return None
 
-    def resolve_role(self, role: Token, depth: int) -> Speaker | None:
+    def resolve_role(self, role: Token, depth: int, reach: int = 2) -> Speaker | None:
         """`the Russian president`, `the spokesman`: the nearest named person with that title.
 
         Backwards first (the usual back-reference), then a little forwards (wire copy opens with
@@ -238,7 +346,7 @@ class _Article:
         """
         wanted = ROLE_SYNONYMS.get(role.lemma_.lower(), {role.lemma_.lower()})
         modifiers = identifying_modifiers(role)
-        limit = self.sentence_index(role) + 2
+        limit = self.sentence_index(role) + reach
         before = [key for end, key in reversed(self.names.mentions) if end < role.i]
         after = [key for end, key in self.names.mentions if end > role.i and self._sentence_of[end] <= limit]
         for key in dict.fromkeys(before + after):
@@ -288,9 +396,36 @@ class _Article:
         for cue in self.cues_in(start, end):
             subject = cue_subject(cue, self._in_quote)
             speaker = self.speaker_of_mention(subject) if subject is not None else None
+            if speaker is None and subject is not None:
+                speaker = self._relayed_source(cue, subject)
             if speaker is not None:
                 return speaker
         return None
+
+    def _relayed_source(self, cue: Token, reporter: Token) -> Speaker | None:
+        """`the agency quoted a commander as saying`, `state TV, citing a source, said`: the source speaks."""
+        for verb in (cue, *cue.children, *reporter.children):
+            if verb.lemma_.lower() not in {"quote", "cite"}:
+                continue
+            for source in verb.children:
+                if source.dep_ == "dobj" and (speaker := self.speaker_of_mention(source)) is not None:
+                    return speaker
+        return None
+
+    def headline_speaker(self, start: int) -> Speaker | None:
+        """`Kremlin: ...`, `Hamas official: ...`: a headline's prefix names its speaker; a role
+        is resolved to the person the story names with it."""
+        first_line = self.text.split("\n", 1)[0]
+        prefix = re.match(r"([^:\n]{2,60}):\s+\S", first_line)
+        if start >= len(first_line) or prefix is None:
+            return None
+        span = self.doc.char_span(0, prefix.end(1), alignment_mode="contract")
+        if span is None or len(span) == 0:
+            return None
+        head = span.root
+        if head.lemma_.lower() in PERSON_NOUNS and head.tag_ not in {"NNS", "NNPS"}:
+            return self.resolve_role(head, 0, reach=len(self.sentences))
+        return self.speaker_of_mention(head)
 
     def quote_speaker(self, quote: tuple[int, int], seen: int = 0) -> Speaker | None:
         """Who said a quotation: its own attribution, else the speaker of the quotation before it.
@@ -314,7 +449,7 @@ class _Article:
 
     def speaker_for(self, start: int, end: int) -> Speaker | None:
         """Reported speech or an attribution clause inside the span, else its quotation's speaker."""
-        speaker = self.speaker_in(start, end)
+        speaker = self.headline_speaker(start) or self.speaker_in(start, end)
         if speaker is not None:
             return speaker
         for quote in self.quotes:
@@ -323,6 +458,10 @@ class _Article:
                 if speaker is not None:
                     return speaker
         return None
+
+
+_HEADLINE_ROLE_REACH_CHARS = 2_000
+"""How far into the story a headline's `Hamas official:` is looked up by name."""
 
 
 def _through_paragraph_of(text: str, position: int) -> str:
@@ -352,5 +491,9 @@ class SpeakerAttributor:
         """The speaker of each [start, end) statement span of `text`, or None for narration."""
         if not spans:
             return []
-        article = _Article(self._nlp(_through_paragraph_of(text, max(end for _, end in spans))))
-        return [article.speaker_for(start, end) for start, end in spans]
+        reach = max(end for _, end in spans)
+        if min(start for start, _ in spans) < text.find("\n") and ":" in text[: text.find("\n")]:
+            reach = max(reach, min(len(text) - 1, _HEADLINE_ROLE_REACH_CHARS))  # the role's name comes later
+        article = _Article(self._nlp(_through_paragraph_of(text, reach)), acronyms_in(text))
+        speakers = [article.speaker_for(start, end) for start, end in spans]
+        return [canonical_speaker(s, article.acronyms) if s is not None else None for s in speakers]

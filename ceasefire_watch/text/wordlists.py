@@ -49,3 +49,7 @@ def country(word: str) -> str | None:
     """The country a demonym or a capital stands for (`Russian`, `Moscow` → Russia)."""
     lowered = word.lower().removesuffix("'s").removesuffix("’s")
     return DEMONYMS.get(lowered) or CAPITALS.get(lowered)
+
+
+NEWS_ORGANISATIONS = _words("news_organisations")
+NEWS_WORDS = _words("news_words")

@@ -42,7 +42,7 @@ SCORES = StanceScores(
 )
 
 
-def classified(version: str = "1.0.0") -> ClassifiedStatement:
+def classified(version: str = "1.0.0", speaker: Speaker | None = None) -> ClassifiedStatement:
     statement = Statement(
         ARTICLE,
         "We agree, but only if the shelling stops.",
@@ -52,7 +52,7 @@ def classified(version: str = "1.0.0") -> ClassifiedStatement:
         "",
         "Later.",
         ("truce",),
-        speaker=Speaker("Amal Haddad", "person", "Example Army"),
+        speaker=speaker or Speaker("Amal Haddad", "person", "Example Army"),
         conflict="yemen",
     )
     return ClassifiedStatement(statement, SCORES, "stance-model", version)
@@ -92,6 +92,18 @@ class TestBuildAlert:
         assert (alert["statement_id"], alert["sources"], alert["repeat"]) == ("f" * 32, 2, True)
         assert alert["published_at"] == "2025-03-13T18:00:00.000Z"
         assert alert["detected_at"] == "2025-03-13T18:06:00.000Z"
+
+    def test_a_joint_speaker_lists_its_parties(self):
+        """A joint speaker validates against the schema and names each party with whom it speaks for."""
+        parties = (Speaker("Israel", "state", "Israel"), Speaker("Hezbollah", "organisation", "Hezbollah"))
+        joint = Speaker("Israel and Hezbollah", "joint", None, parties)
+        alert = build_alert(classified(speaker=joint), NEW, [], NOW)
+        schemas.validator(schemas.ALERT).validate(alert)
+        assert alert["speaker"]["type"] == "joint"
+        assert alert["speaker"]["parties"] == [
+            {"name": "Israel", "speaks_for": "Israel"},
+            {"name": "Hezbollah", "speaks_for": "Hezbollah"},
+        ]
 
     def test_id_depends_on_model_version(self):
         """Re-classifying with a new model version yields a new alert id."""

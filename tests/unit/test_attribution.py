@@ -194,7 +194,7 @@ class TestRolesAndTypes:
         [
             ("Hamas said on Monday it accepted the truce.", Speaker("Hamas", "organisation", "Hamas")),
             ("Russia said it would observe the truce.", Speaker("Russia", "state", "Russia")),
-            ("Moscow said the truce was a trick.", Speaker("Moscow", "state", "Russia")),
+            ("Moscow said the truce was a trick.", Speaker("Russia", "state", "Russia")),
             (
                 "The Russian defence ministry said the truce held.",
                 Speaker("Russian defence ministry", "organisation", "Russia"),

@@ -1,0 +1,113 @@
+"""One name per speaker: the forms wire copy varies between, mapped to the one a subscriber filters on.
+
+A capital speaks for its state (`Moscow` → Russia), a state's body takes the adjective form
+(`Russia's defence ministry` → Russian defence ministry, `foreign ministry in Port Sudan` →
+Sudanese foreign ministry), and an acronym the article spells out becomes the full name (`RSF` →
+Rapid Support Forces). News organisations report statements; they are never their speakers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from ceasefire_watch.records import Speaker
+from ceasefire_watch.text.wordlists import CAPITALS, DEMONYMS, NEWS_ORGANISATIONS, NEWS_WORDS, country
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
+
+ADJECTIVE_OF: dict[str, str] = {}
+"""A country's adjective (`Russia` → Russian), the first plain-word demonym listed for it."""
+for _adjective, _nation in DEMONYMS.items():
+    if _adjective.replace(" ", "").isalpha() and len(_adjective) > 2:
+        ADJECTIVE_OF.setdefault(_nation, " ".join(word.capitalize() for word in _adjective.split()))
+
+_NATIONS = frozenset(DEMONYMS.values()) | frozenset(CAPITALS.values())
+
+
+def state_named(name: str) -> str | None:
+    """The state a country or capital name stands for (`Kyiv`, `Ukraine` → Ukraine)."""
+    key = name.strip().lower()
+    if key in CAPITALS:
+        return CAPITALS[key]
+    for nation in _NATIONS:
+        if nation.lower() == key:
+            return nation
+    return None
+
+
+_PROPER_WORDS = r"(?:[A-Z][\w'’-]*\s+){1,7}?[A-Z][\w'’-]*"
+_ACRONYM = r"[A-Z][A-Za-z0-9/-]{1,9}"
+_FULL_THEN_SHORT = re.compile(rf"({_PROPER_WORDS})\s*\(({_ACRONYM})\)")
+_SHORT_THEN_FULL = re.compile(rf"\b({_ACRONYM})\s*\(({_PROPER_WORDS})\)")
+
+
+def acronyms_in(text: str) -> dict[str, str]:
+    """Acronyms the article spells out: `Rapid Support Forces (RSF)` and `the RSF (Rapid Support Forces)`."""
+    found: dict[str, str] = {}
+    for match in re.finditer(_FULL_THEN_SHORT, text):
+        full, short = match.group(1), match.group(2)
+        initials = "".join(word[0] for word in re.findall(r"[A-Z][\w'’-]*", full))
+        words = full.split()
+        # Trim leading words until the initials line up ("the Sudanese Rapid Support Forces (RSF)").
+        while len(words) > 1 and not initials.startswith(short[0]) and len(initials) > len(short):
+            words = words[1:]
+            initials = initials[1:]
+        if initials[: len(short)].lower() == short.replace("/", "").replace("-", "")[: len(initials)].lower():
+            found.setdefault(short, " ".join(words))
+    for match in re.finditer(_SHORT_THEN_FULL, text):
+        short, full = match.group(1), match.group(2)
+        if "".join(word[0] for word in full.split() if word[:1].isupper()).startswith(short[:2]):
+            found.setdefault(short, full)
+    return found
+
+
+def is_news_organisation(name: str) -> bool:
+    """Whether a name is a news outlet's: a known agency, or an outlet word as its last noun."""
+    key = re.sub(r"^(?:the|state|state-run|semi-official|public|official)\s+", "", name.lower().strip())
+    key = key.translate(_APOSTROPHES)
+    if key in NEWS_ORGANISATIONS or key.split(" ")[-1] in NEWS_ORGANISATIONS:
+        return True
+    words = re.findall(r"[a-z0-9]+", key)
+    return "news agency" in key or (bool(words) and words[-1] in NEWS_WORDS)
+
+
+def canonical_name(name: str, acronyms: Mapping[str, str] = {}) -> str:
+    """The one form of a speaker's name, for the forms listed in the module docstring."""
+    name = re.sub(r"^(?:the|a|an)\s+", "", name.translate(_APOSTROPHES).strip(), flags=re.IGNORECASE)
+    if name in acronyms:
+        return acronyms[name]
+    if (place := state_named(name)) is not None:
+        return place
+    possessive = re.match(r"^([A-Z][\w.\s-]*?)'s\s+(.+)$", name)
+    if possessive and (place := state_named(possessive.group(1))) and (adjective := ADJECTIVE_OF.get(place)):
+        return f"{adjective} {possessive.group(2)}"
+    located = re.match(r"^(.+?)\s+in\s+([A-Z][\w\s]+)$", name)
+    if located and (place := state_named(located.group(2))) and (adjective := ADJECTIVE_OF.get(place)):
+        body = located.group(1)
+        if not any(country(word) for word in body.split()):
+            return f"{adjective} {body}"
+    return name
+
+
+def same_speaker_name(a: str | None, b: str | None) -> bool:
+    """Names equal but for case, apostrophe style and a leading article."""
+    return _key(a) == _key(b)
+
+
+def _key(name: str | None) -> str:
+    text = (name or "").translate(_APOSTROPHES).strip().lower()
+    return re.sub(r"^(?:the|a|an)\s+", "", text)
+
+
+def canonical_speaker(speaker: Speaker, acronyms: Mapping[str, str] = {}) -> Speaker:
+    """The speaker with canonical names for itself, whom it speaks for, and each party."""
+    if speaker.parties:
+        parties = tuple(canonical_speaker(party, acronyms) for party in speaker.parties)
+        return Speaker(" and ".join(party.name for party in parties), "joint", None, parties)
+    name = canonical_name(speaker.name, acronyms)
+    kind = "state" if speaker.kind != "person" and state_named(name) else speaker.kind
+    speaks_for = speaker.speaks_for
+    if speaks_for is not None:
+        speaks_for = name if speaks_for == speaker.name else canonical_name(speaks_for, acronyms)
+    return Speaker(name, kind, speaks_for)
