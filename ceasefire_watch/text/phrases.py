@@ -15,12 +15,14 @@ from ceasefire_watch.text.names import GROUP_LABELS, entity_of, is_lower
 from ceasefire_watch.text.wordlists import (
     ANAPHORIC_GROUP_NOUNS,
     CAPITALS,
+    PERSON_NOUNS,
     REPORTING_LEMMAS,
     country,
     strip_article,
 )
 
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+_RANK_QUALIFIERS = frozenset({"senior", "top", "deputy", "former", "chief"})
 STATEMENT_NOUNS = frozenset(
     {"call", "statement", "warning", "appeal", "demand", "announcement", "declaration"}
 )
@@ -101,10 +103,18 @@ def noun_phrase(head: Token, proper: bool = False) -> str:
     if proper and entity is not None and entity.label_ in GROUP_LABELS | {"PERSON", "FAC", "LOC"}:
         return strip_article(re.split(r"[\n,]", entity.text)[0])
     doc = head.doc
+    # where an official is, is not who they are; "villagers in Poonch" are who they are
+    person = head.lemma_.lower() in PERSON_NOUNS and head.tag_ not in {"NNS", "NNPS"}
     left = [t for t in head.lefts if t.dep_ in {"amod", "compound", "poss", "nmod", "nummod"}]
     if proper or any(not is_lower(t) for t in left[1:]):
-        # "the opposition SPLA-IO", "the opposition Democratic Centre party": descriptions go
-        while left and is_lower(left[0].left_edge) and (proper or any(not is_lower(t) for t in left[1:])):
+        # "the opposition SPLA-IO", "the opposition Democratic Centre party": descriptions go,
+        # but not a rank ("a senior Hamas official")
+        while (
+            left
+            and is_lower(left[0].left_edge)
+            and left[0].lower_ not in _RANK_QUALIFIERS
+            and (proper or any(not is_lower(t) for t in left[1:]))
+        ):
             left = left[1:]
     if left and left[0].dep_ == "poss" and left[0].lemma_.lower() in ANAPHORIC_GROUP_NOUNS:
         left = left[1:]
@@ -114,7 +124,7 @@ def noun_phrase(head: Token, proper: bool = False) -> str:
     end = head.i + 1
     for child in head.rights:
         objects = [c for c in child.children if c.dep_ == "pobj"]
-        place = child.lower_ == "in" and any(o.pos_ == "PROPN" for o in objects)
+        place = child.lower_ == "in" and any(o.pos_ == "PROPN" for o in objects) and not person
         if (
             child.dep_ == "prep"
             and objects

@@ -63,7 +63,10 @@ def _newline_boundaries(doc: Doc) -> Doc:
             if "\n" in previous.text or "\n" in previous.whitespace_:
                 token.is_sent_start = True
                 paragraph_start = token.i
-        if token.text in {"—", "–"} and token.i - paragraph_start < 12 and token.i + 1 < len(doc):
+        dash = token.text in {"—", "–"} or (
+            token.text == "-" and token.whitespace_ and doc[token.i - 1].whitespace_
+        )
+        if dash and token.i - paragraph_start < 12 and token.i + 1 < len(doc):
             first = doc[paragraph_start].text
             if len(first) > 1 and first.isupper():
                 doc[token.i + 1].is_sent_start = True
@@ -177,6 +180,10 @@ class _Article:
             return joint
         if token.lemma_.lower() in {"side", "party", "country", "government"} and _counts_two(token):
             return self.latest_joint(token, depth)
+        if token.pos_ == "NOUN" and (named := self._named_in_apposition(token, depth)) is not None:
+            return named
+        if token.tag_ in {"NNS", "NNPS"} and token.lemma_.lower() in PERSON_NOUNS | {"family", "group"}:
+            return self._people(token, depth)
         if (person := self.names.person_in_phrase(token)) is not None:
             return person.speaker()
         lower, lemma = token.lower_, token.lemma_.lower()
@@ -212,6 +219,19 @@ class _Article:
         if lemma == "statement":
             return self.statement_issuer(token, depth)
         return None
+
+    def _named_in_apposition(self, token: Token, depth: int) -> Speaker | None:
+        """`The U.N. peacekeeping mission, MONUSCO, said`: the name beside the description speaks."""
+        for child in token.children:
+            if child.dep_ == "appos" and child.pos_ == "PROPN" and not is_lower(child):
+                return self._single_speaker(child, depth + 1)
+        return None
+
+    def _people(self, token: Token, depth: int) -> Speaker:
+        """`residents of Omdurman`, `aid groups`; `critics in the X party` are the party's."""
+        if (party := self._organisation_of_people(token, depth)) is not None:
+            return party
+        return Speaker(noun_phrase(token), "person", speaks_for_phrase(token))
 
     def _organisation_of_people(self, token: Token, depth: int) -> Speaker | None:
         """`critics in the opposition Democratic Centre party`: the party speaks."""
