@@ -63,9 +63,8 @@ def _newline_boundaries(doc: Doc) -> Doc:
             if "\n" in previous.text or "\n" in previous.whitespace_:
                 token.is_sent_start = True
                 paragraph_start = token.i
-        dash = token.text in {"—", "–"} or (
-            token.text == "-" and token.whitespace_ and doc[token.i - 1].whitespace_
-        )
+        spaced_hyphen = token.text == "-" and bool(token.whitespace_) and bool(doc[token.i - 1].whitespace_)
+        dash = token.text in {"—", "–"} or spaced_hyphen
         if dash and token.i - paragraph_start < 12 and token.i + 1 < len(doc):
             first = doc[paragraph_start].text
             if len(first) > 1 and first.isupper():
@@ -176,14 +175,8 @@ class _Article:
         after_and = token.left_edge.i > 0 and self.doc[token.left_edge.i - 1].lower_ in {"and", "or", "nor"}
         if token.dep_ == "conj" or after_and:
             return None
-        if (joint := self._split_nationalities(token)) is not None:
-            return joint
-        if token.lemma_.lower() in {"side", "party", "country", "government"} and _counts_two(token):
-            return self.latest_joint(token, depth)
-        if token.pos_ == "NOUN" and (named := self._named_in_apposition(token, depth)) is not None:
-            return named
-        if token.tag_ in {"NNS", "NNPS"} and token.lemma_.lower() in PERSON_NOUNS | {"family", "group"}:
-            return self._people(token, depth)
+        if (described := self._described_speaker(token, depth)) is not None:
+            return described
         if (person := self.names.person_in_phrase(token)) is not None:
             return person.speaker()
         lower, lemma = token.lower_, token.lemma_.lower()
@@ -218,6 +211,19 @@ class _Article:
             return self._organisation_body(token, depth)
         if lemma == "statement":
             return self.statement_issuer(token, depth)
+        return None
+
+    def _described_speaker(self, token: Token, depth: int) -> Speaker | None:
+        """Speakers described rather than named: `Thai and Cambodian officials`, `the two sides`,
+        `the U.N. mission, MONUSCO,` and `residents of Omdurman`."""
+        if (joint := self._split_nationalities(token)) is not None:
+            return joint
+        if token.lemma_.lower() in {"side", "party", "country", "government"} and _counts_two(token):
+            return self.latest_joint(token, depth)
+        if token.pos_ == "NOUN" and (named := self._named_in_apposition(token, depth)) is not None:
+            return named
+        if token.tag_ in {"NNS", "NNPS"} and token.lemma_.lower() in PERSON_NOUNS | {"family", "group"}:
+            return self._people(token, depth)
         return None
 
     def _named_in_apposition(self, token: Token, depth: int) -> Speaker | None:
