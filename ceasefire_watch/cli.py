@@ -9,7 +9,7 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +18,16 @@ import typer
 from pydantic import ValidationError
 
 from ceasefire_watch import logs, metrics
-from ceasefire_watch.clients import AlertFilter, follow, format_alert, messages_from_file, publish
+from ceasefire_watch.clients import (
+    AlertFilter,
+    BrokerLoginError,
+    GroupInUseError,
+    exclusive_group,
+    follow,
+    format_alert,
+    messages_from_file,
+    publish,
+)
 from ceasefire_watch.config import (
     BUNDLED_MODEL_DIR,
     KafkaSettings,
@@ -283,20 +292,32 @@ def run(
         metrics_host=host or "127.0.0.1",
         metrics_port=int(port),
     )
-    try:
+    with (
+        _exit_on(metrics.MetricsAddressInUseError, 2),
+        _exit_on(GroupInUseError, 3),
+        _exit_on(BrokerLoginError, 4),
+        exclusive_group(kafka, group, articles_topic),
+    ):
         job = start_streaming_job(settings, _runner(runner), list(ctx.args))
-    except metrics.MetricsAddressInUseError as error:
+        log.info(
+            "pipeline started",
+            runner=runner,
+            brokers=kafka.bootstrap_servers,
+            security_protocol=kafka.security_protocol,
+            articles=articles_topic,
+            alerts=alerts_topic,
+        )
+        _wait(job, max_seconds=0)
+
+
+@contextlib.contextmanager
+def _exit_on(error_type: type[Exception], code: int) -> Iterator[None]:
+    """A reason the command cannot go on, on one line, and the exit code the README lists for it."""
+    try:
+        yield
+    except error_type as error:
         typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
-    log.info(
-        "pipeline started",
-        runner=runner,
-        brokers=kafka.bootstrap_servers,
-        security_protocol=kafka.security_protocol,
-        articles=articles_topic,
-        alerts=alerts_topic,
-    )
-    _wait(job, max_seconds=0)
+        raise typer.Exit(code) from None
 
 
 def _runner(name: str) -> RunnerName:
@@ -337,7 +358,8 @@ def publish_command(
     articles_topic: ArticlesTopic = _DEFAULTS.topics.articles,
 ) -> None:
     """Publish articles to the articles topic."""
-    sent = sum(publish(kafka, articles_topic, messages_from_file(path)) for path in files)
+    with _exit_on(BrokerLoginError, 4):
+        sent = sum(publish(kafka, articles_topic, messages_from_file(path)) for path in files)
     typer.echo(f"published {sent} messages to {articles_topic}")
 
 
@@ -365,7 +387,7 @@ def tail(
     """Follow the alerts (or, with --positions, the positions) and print each one; filters narrow it down."""
     wanted = AlertFilter(conflict=conflict, speaker=speaker, stance=stance, min_confidence=min_confidence)
     deadline = time.monotonic() + max_seconds if max_seconds else float("inf")
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt), _exit_on(BrokerLoginError, 4):
         topic = positions_topic if positions else alerts_topic
         for alert in follow(kafka, [topic], from_beginning):
             if alert and wanted.matches(alert):

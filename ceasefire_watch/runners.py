@@ -8,6 +8,7 @@ runner (Flink, Dataflow) is reached by passing Beam's own flags through ``beam_a
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shlex
@@ -19,9 +20,13 @@ from pathlib import Path
 from typing import Literal
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions
+import grpc  # type: ignore[import-untyped]
+from apache_beam.options.pipeline_options import PipelineOptions, WorkerOptions
+from apache_beam.portability.api import beam_fn_api_pb2_grpc
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.runners.runner import PipelineResult
+from apache_beam.runners.worker.worker_pool_main import BeamFnExternalWorkerPoolServicer
+from apache_beam.utils import thread_pool_executor
 
 from ceasefire_watch import logs
 
@@ -33,6 +38,9 @@ PRISM_VERSION = "v2.77.0"
 STREAMING_JOB_SERVER_TIMEOUT_SECONDS = 10 * 365 * 24 * 3600
 """Beam uses --job_server_timeout (default 300 s) as the deadline of the job-state stream too, so a
 streaming job left at the default died after five minutes; a streaming job runs for years."""
+
+WORKER_POOL_HOST = "127.0.0.1"
+"""Where the in-process SDK worker pool listens: Prism, on this machine, is its only client."""
 
 _LOG = logging.getLogger(__name__)
 
@@ -96,17 +104,45 @@ def new_pipeline(runner: RunnerName, *, streaming: bool, beam_args: Sequence[str
     if streaming and not any(arg.startswith("--job_server_timeout") for arg in beam_args):
         args.append(f"--job_server_timeout={STREAMING_JOB_SERVER_TIMEOUT_SECONDS}")
     if runner == "prism":
+        cache_mb = PipelineOptions(args).view_as(WorkerOptions).max_cache_memory_usage_mb
         args += [
             "--runner=PrismRunner",
             f"--prism_location={prism_launcher()}",
             # Prism's own warnings (such as a no-op reshuffle on one worker) need no action.
             "--prism_log_level=error",
-            "--environment_type=LOOPBACK",
+            "--environment_type=EXTERNAL",
+            f"--environment_config={loopback_worker_pool(cache_mb << 20)}",
         ]
         return beam.Pipeline(options=PipelineOptions(args))
     if runner == "fnapi":
         return beam.Pipeline(runner=FnApiRunner(), options=PipelineOptions(args))
     return beam.Pipeline(options=PipelineOptions(args))
+
+
+@functools.cache
+def loopback_worker_pool(state_cache_bytes: int) -> str:
+    """Beam's LOOPBACK environment, listening on loopback only; started once a process, returns its address.
+
+    LOOPBACK starts the same in-process worker pool, but Beam 2.77 binds it to every interface
+    (``[::]``, hard-coded in ``worker_pool_main``) while announcing it as ``localhost``. This pool
+    is bound to WORKER_POOL_HOST and given to the runner as an EXTERNAL environment; the SDK
+    harness still runs in this process, with LOOPBACK's state cache and buffering.
+    """
+    server = grpc.server(
+        thread_pool_executor.shared_unbounded_instance(),
+        options=[("grpc.http2.max_pings_without_data", 0), ("grpc.http2.max_ping_strikes", 0)],
+    )
+    port = server.add_insecure_port(f"{WORKER_POOL_HOST}:0")
+    beam_fn_api_pb2_grpc.add_BeamFnExternalWorkerPoolServicer_to_server(
+        BeamFnExternalWorkerPoolServicer(state_cache_size=state_cache_bytes), server
+    )
+    server.start()
+    _SERVERS.append(server)
+    return f"{WORKER_POOL_HOST}:{port}"
+
+
+_SERVERS: list[grpc.Server] = []
+"""Keeps the worker pool's server referenced for the life of the process."""
 
 
 @dataclass

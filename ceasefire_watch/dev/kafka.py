@@ -284,17 +284,26 @@ def _new_cluster_id() -> str:
             return cluster_id
 
 
-def _server_properties(port: int, controller_port: int, log_dir: Path) -> str:
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+"""What the optional SASL_PLAINTEXT listener accepts, each for every configured user."""
+
+
+def _server_properties(
+    port: int, controller_port: int, log_dir: Path, sasl_port: int | None, sasl_users: Mapping[str, str]
+) -> str:
     """Combined broker+controller config sized for one node and fast test startup."""
+    listeners = f"PLAINTEXT://{_HOST}:{port}"
+    if sasl_port is not None:
+        listeners += f",SASL_PLAINTEXT://{_HOST}:{sasl_port}"
     return f"""\
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@{_HOST}:{controller_port}
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://{_HOST}:{port},CONTROLLER://{_HOST}:{controller_port}
-advertised.listeners=PLAINTEXT://{_HOST}:{port}
+listeners={listeners},CONTROLLER://{_HOST}:{controller_port}
+advertised.listeners={listeners}
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs={log_dir}
 num.partitions=1
 default.replication.factor=1
@@ -308,7 +317,30 @@ transaction.state.log.num.partitions=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 share.coordinator.state.topic.num.partitions=1
+""" + (_sasl_properties(sasl_users) if sasl_port is not None else "")
+
+
+def _sasl_properties(users: Mapping[str, str]) -> str:
+    """PLAIN users in the listener's JAAS config; SCRAM users are stored at format time."""
+    plain_users = " ".join(f'user_{name}="{password}"' for name, password in users.items())
+    scram = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+    return f"""\
+sasl.enabled.mechanisms={",".join(SASL_MECHANISMS)}
+listener.name.sasl_plaintext.plain.sasl.jaas.config=\\
+  org.apache.kafka.common.security.plain.PlainLoginModule required {plain_users};
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config={scram}
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config={scram}
 """
+
+
+def _scram_credentials(users: Mapping[str, str]) -> list[str]:
+    """``kafka-storage format`` arguments that store each user for both SCRAM mechanisms."""
+    return [
+        argument
+        for name, password in users.items()
+        for mechanism in SASL_MECHANISMS[1:]
+        for argument in ("--add-scram", f"{mechanism}=[name={name},password={password}]")
+    ]
 
 
 _LOG4J2_PROPERTIES = """\
@@ -364,6 +396,10 @@ class LocalKafka:
     """A throwaway single-node KRaft broker (broker and controller in one JVM).
 
     Use as a context manager; ``bootstrap_servers`` is ``"127.0.0.1:PORT"``.
+    With ``sasl_users`` (name -> password) a second, SASL_PLAINTEXT listener at
+    ``sasl_bootstrap_servers`` accepts those users with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512;
+    the plain listener stays, for set-up and inter-broker traffic. SCRAM users are stored when the
+    storage is formatted, so a kept ``data_dir`` keeps the users it was first formatted with.
     With ``data_dir`` the data (and ``server.log``) persist across runs;
     otherwise a temp dir is used and removed by ``stop()`` unless ``keep_data``.
     """
@@ -377,8 +413,10 @@ class LocalKafka:
         cache_dir: Path | None = None,
         heap: str = "512m",
         startup_timeout_s: float = 60.0,
+        sasl_users: Mapping[str, str] | None = None,
     ) -> None:
         self._requested_port = port
+        self._sasl_users = dict(sasl_users or {})
         self._requested_data_dir = data_dir
         self._keep_data = keep_data
         self._cache_dir = cache_dir
@@ -389,6 +427,7 @@ class LocalKafka:
         self._owns_data_dir = False
         self.port: int | None = None
         self.controller_port: int | None = None
+        self.sasl_port: int | None = None
         self.data_dir: Path | None = None
 
     # -- public API --------------------------------------------------------
@@ -399,6 +438,13 @@ class LocalKafka:
         if self.port is None:
             raise RuntimeError("LocalKafka is not started")
         return f"{_HOST}:{self.port}"
+
+    @property
+    def sasl_bootstrap_servers(self) -> str:
+        """The SASL_PLAINTEXT listener's address (only with ``sasl_users``)."""
+        if self.sasl_port is None:
+            raise RuntimeError("LocalKafka has no SASL listener: start it with sasl_users")
+        return f"{_HOST}:{self.sasl_port}"
 
     @property
     def log_path(self) -> Path:
@@ -493,6 +539,8 @@ class LocalKafka:
             raise KafkaSetupError(f"port {self._requested_port} on {_HOST} is already in use")
         self.port = self._requested_port or _free_port()
         self.controller_port = _free_port(exclude=[self.port])
+        if self._sasl_users:
+            self.sasl_port = _free_port(exclude=[self.port, self.controller_port])
         if self._requested_data_dir is not None:
             self.data_dir = self._requested_data_dir.resolve()
             self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -500,7 +548,15 @@ class LocalKafka:
             self.data_dir = Path(tempfile.mkdtemp(prefix="ceasefire-kafka-"))
             self._owns_data_dir = True
         props = self.data_dir / "server.properties"
-        props.write_text(_server_properties(self.port, self.controller_port, self.data_dir / "kraft-logs"))
+        props.write_text(
+            _server_properties(
+                self.port,
+                self.controller_port,
+                self.data_dir / "kraft-logs",
+                self.sasl_port,
+                self._sasl_users,
+            )
+        )
         (self.data_dir / "log4j2.properties").write_text(_LOG4J2_PROPERTIES)
         if (self.data_dir / "kraft-logs" / "meta.properties").is_file():
             return  # formatted by an earlier run (format would reject a new cluster id)
@@ -511,6 +567,7 @@ class LocalKafka:
             *self._jvm(java, libs, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"),
             STORAGE_TOOL_MAIN_CLASS, "format",
             "--config", str(props), "--cluster-id", _new_cluster_id(),
+            *_scram_credentials(self._sasl_users),
         ]  # fmt: skip
         result = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=180)
         if result.returncode != 0:
