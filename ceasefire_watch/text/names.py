@@ -129,9 +129,10 @@ def _name_mention(doc: Doc, start: int, end: int) -> _NameMention | None:
     alias X`). A name that ends like an organisation's (`Arakan Army`) is never a person's.
     """
     words = list(doc[start:end])
-    ranks = []
-    while words and words[0].lower_.rstrip(".") in RANKS | PERSON_NOUNS:
-        ranks.append(words.pop(0))
+    # Everything up to the last title word is the title: "Ukrainian Defence Minister Oleksandr Bondar"
+    titled = [i for i, word in enumerate(words[:-1]) if word.lower_.rstrip(".") in RANKS | PERSON_NOUNS]
+    ranks = words[: titled[-1] + 1] if titled else []
+    words = words[len(ranks) :]
     if not words or words[-1].lower_ in ORG_NAME_ENDINGS:
         return None
     name = doc[words[0].i : end].text

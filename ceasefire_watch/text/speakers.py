@@ -347,7 +347,7 @@ class _Article:
                     continue
                 else:
                     speaker = self.speaker_of_mention(token, depth + 1)
-                if speaker is not None and speaker.kind == "person":
+                if speaker is not None and speaker.kind == "person" and token.tag_ not in {"NNS", "NNPS"}:
                     return speaker
         mentions = self.names.mentions
         earlier = [key for end, key in mentions if end < pronoun.i and not self._in_quote[end]]
@@ -360,7 +360,8 @@ class _Article:
         first = self.sentence_index(anaphor)
         for index in range(first, max(first - 4, -1), -1):
             for token in self._candidate_subjects(self.sentences[index], anaphor.i):
-                if token.pos_ == "PRON" or token.lemma_.lower() in ANAPHORIC_GROUP_NOUNS:
+                anaphoric = token.lemma_.lower() in ANAPHORIC_GROUP_NOUNS and named_group(token) is None
+                if token.pos_ == "PRON" or anaphoric:
                     continue
                 speaker = self.speaker_of_mention(token, depth + 1)
                 if speaker is None or speaker.kind == "person":
@@ -383,10 +384,17 @@ class _Article:
         limit = self.sentence_index(role) + reach
         before = [key for end, key in reversed(self.names.mentions) if end < role.i]
         after = [key for end, key in self.names.mentions if end > role.i and self._sentence_of[end] <= limit]
-        for key in dict.fromkeys(before + after):
-            person = self.names.people[key]
+        candidates = [self.names.people[key] for key in dict.fromkeys(before + after)]
+        for person in candidates:
             if wanted & person.titles and all(modifier in person.titles for modifier in modifiers):
                 return person.speaker()
+        holders = {
+            person.name: person
+            for person in candidates
+            if wanted & person.titles and (not modifiers or (person.speaks_for or "").lower() in modifiers)
+        }
+        if len(holders) == 1:  # "a senior Indian commander ... Lt. Gen. Vikram Sehgal": the only one
+            return next(iter(holders.values())).speaker()
         if any(c.lower_ in {"the", "this"} for c in role.lefts):
             # "a government spokesman told reporters ... the spokesman added": the same unnamed person
             lemma = role.lemma_.lower()
@@ -456,8 +464,8 @@ class _Article:
         if (state := state_named(prefix.group(1))) is not None:
             return Speaker(state, "state", state)
         span = self.doc.char_span(0, prefix.end(1), alignment_mode="contract")
-        if span is None or len(span) == 0:
-            return None
+        if span is None or len(span) == 0 or len(span) > 6 or any(t.pos_ in {"VERB", "AUX"} for t in span):
+            return None  # "X told reporters: ..." is a sentence, not a headline
         head = span[-1]  # headlines parse poorly; the prefix's last word is its head
         if head.lemma_.lower() in PERSON_NOUNS and head.tag_ not in {"NNS", "NNPS"}:
             return self.resolve_role(head, 0, reach=len(self.sentences))

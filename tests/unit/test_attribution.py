@@ -161,10 +161,19 @@ class TestReportedSpeech:
         text = "The White Army, a youth militia, has not said whether it will respect the halt."
         assert speaker_of(attributor, text, text) is None
 
-    def test_joint_subject_has_no_single_speaker(self, attributor):
-        """A joint act of two parties has no single speaker."""
+    def test_joint_subject_is_a_joint_speaker_with_both_parties(self, attributor):
+        """A joint act of two parties is attributed to both, each with whom it speaks for."""
         text = "Israel and Hamas agreed to a ceasefire on Sunday."
-        assert speaker_of(attributor, text, text) is None
+        israel, hamas = Speaker("Israel", "state", "Israel"), Speaker("Hamas", "organisation", "Hamas")
+        assert speaker_of(attributor, text, text) == Speaker(
+            "Israel and Hamas", "joint", None, (israel, hamas)
+        )
+
+    def test_the_two_sides_are_the_parties_named_before(self, attributor):
+        """`The two sides` refers back to the last pair of parties the article named."""
+        text = "Thailand and Cambodia met in Kuala Lumpur. The two sides said the truce would hold."
+        speaker = speaker_of(attributor, text, "The two sides said")
+        assert speaker is not None and [party.name for party in speaker.parties] == ["Thailand", "Cambodia"]
 
 
 class TestRolesAndTypes:
@@ -291,3 +300,58 @@ class TestConditions:
     def test_plain_statement_has_no_conditions(self):
         """A statement with no condition yields nothing."""
         assert extract_conditions("We welcome the ceasefire agreement.") == []
+
+
+class TestWireCopy:
+    def test_headline_prefix_role_is_the_person_the_story_names(self, attributor):
+        """`Hamas official: ...` in a headline is the Hamas official named in the story."""
+        text = (
+            "Hamas official: group accepts the truce proposal\n"
+            "DOHA (Harbour Wire) - Hamas has accepted the proposal, senior Hamas official Khaled Mansour said."
+        )
+        speaker = speaker_of(attributor, text, "Hamas official: group accepts the truce proposal")
+        assert speaker is not None and speaker.name == "Khaled Mansour"
+
+    def test_headline_prefix_capital_is_its_state(self, attributor):
+        """`Kyiv: ...` in a headline is Ukraine speaking."""
+        text = "Kyiv: energy truce only if strikes stop\nKYIV - Officials met on Tuesday."
+        assert speaker_of(attributor, text, "Kyiv: energy truce") == Speaker("Ukraine", "state", "Ukraine")
+
+    def test_a_news_agency_is_never_the_speaker(self, attributor):
+        """The agency that quotes someone is the source; the one quoted speaks."""
+        text = "The state news agency quoted the defence ministry as saying the ceasefire would hold."
+        speaker = speaker_of(attributor, text, text)
+        assert speaker is not None and speaker.name == "defence ministry"
+        reported = "State television reported that troops had withdrawn under the truce."
+        assert speaker_of(attributor, reported, reported) is None
+
+    def test_dateline_outlet_is_not_the_speaker(self, attributor):
+        """A dateline's place and outlet never become the speaker of the sentence after them."""
+        text = "ISTANBUL (Harbour Wire) - The ceasefire was holding on Sunday, the Turkish defence ministry said."
+        speaker = speaker_of(attributor, text, text.split(" - ")[1])
+        assert speaker == Speaker("Turkish defence ministry", "organisation", "Turkey")
+
+    @pytest.mark.parametrize(
+        ("text", "name"),
+        [
+            ("Russia's defence ministry said the truce had been broken.", "Russian defence ministry"),
+            (
+                "The Rapid Support Forces (RSF) agreed. The RSF said the truce would hold.",
+                "Rapid Support Forces",
+            ),
+            ("Beijing said the ceasefire should hold.", "China"),
+        ],
+    )
+    def test_names_are_canonical(self, attributor, text, name):
+        """Possessive states become adjectives, capitals their states, acronyms their full names."""
+        speaker = speaker_of(attributor, text, text.split(". ")[-1])
+        assert speaker is not None and speaker.name == name
+
+    def test_the_statement_is_its_issuer(self, attributor):
+        """`the statement said` is whoever issued the statement earlier in the story."""
+        text = (
+            "Egypt's foreign ministry said in a statement that talks would resume. "
+            "The statement said both sides had agreed to a truce."
+        )
+        speaker = speaker_of(attributor, text, "The statement said")
+        assert speaker is not None and speaker.name == "Egyptian foreign ministry"
