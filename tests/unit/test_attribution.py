@@ -307,7 +307,8 @@ class TestWireCopy:
         """`Hamas official: ...` in a headline is the Hamas official named in the story."""
         text = (
             "Hamas official: group accepts the truce proposal\n"
-            "DOHA (Harbour Wire) - Hamas has accepted the proposal, senior Hamas official Khaled Mansour said."
+            "DOHA (Harbour Wire) - Hamas has accepted the proposal, "
+            "senior Hamas official Khaled Mansour said."
         )
         speaker = speaker_of(attributor, text, "Hamas official: group accepts the truce proposal")
         assert speaker is not None and speaker.name == "Khaled Mansour"
@@ -327,7 +328,7 @@ class TestWireCopy:
 
     def test_dateline_outlet_is_not_the_speaker(self, attributor):
         """A dateline's place and outlet never become the speaker of the sentence after them."""
-        text = "ISTANBUL (Harbour Wire) - The ceasefire was holding on Sunday, the Turkish defence ministry said."
+        text = "ISTANBUL (Harbour Wire) - The truce was holding on Sunday, the Turkish defence ministry said."
         speaker = speaker_of(attributor, text, text.split(" - ")[1])
         assert speaker == Speaker("Turkish defence ministry", "organisation", "Turkey")
 
