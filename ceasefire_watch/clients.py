@@ -364,8 +364,13 @@ class _Member:
         self._thread.start()
 
     def _keep_alive(self) -> None:
+        """Polls through broker outages too: the member rejoins when the brokers are back."""
         while not self._leaving.is_set():
-            self._consumer.poll(timeout_ms=500)
+            try:
+                self._consumer.poll(timeout_ms=500)
+            except KafkaError as error:
+                _LOG.warning("keeping the consumer group's membership: %s", error)
+                self._leaving.wait(1)
 
     def leave(self) -> None:
         """Stop polling and leave the group at once, so a successor need not wait."""
