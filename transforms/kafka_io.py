@@ -50,7 +50,19 @@ _through_outages = retry(
 )
 """Creating a client retries through a broker outage, with backoff, instead of failing the job."""
 _POLL_TIMEOUT_MS = 200
-_IDLE_RESUME_SECONDS = 0.05
+IDLE_RESUME_FIRST_SECONDS = 0.05
+IDLE_RESUME_MAX_SECONDS = 1.0
+
+
+def next_resume_delay(previous_seconds: float, got_records: bool) -> float:
+    """How long a partition's reader waits before its next poll.
+
+    At once while records flow; after an empty poll 50 ms, doubling with every further empty poll
+    up to a second, so an idle job sleeps instead of keeping the runner busy with empty bundles.
+    """
+    if got_records:
+        return 0.0
+    return min(max(2 * previous_seconds, IDLE_RESUME_FIRST_SECONDS), IDLE_RESUME_MAX_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -109,6 +121,7 @@ class _PartitionReader:
         self.consumer.assign([topic_partition])
         self.next_offset: int | None = None
         self.committed_offset = -1
+        self.resume_delay_seconds = 0.0
         self.closed = False
 
     def poll_from(self, offset: int, max_records: int) -> list[Any]:
@@ -236,7 +249,10 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
         # this stage, and the SDK logs an error for a bundle that registered nothing.
         commit_to = claimed_until if claimed_until is not None else position
         bundle_finalizer.register(lambda: reader.commit(commit_to))
-        tracker.defer_remainder(Duration.of(0 if claimed_until is not None else _IDLE_RESUME_SECONDS))
+        reader.resume_delay_seconds = next_resume_delay(
+            reader.resume_delay_seconds, claimed_until is not None
+        )
+        tracker.defer_remainder(Duration.of(reader.resume_delay_seconds))
 
     def teardown(self) -> None:
         for reader in self._readers.values():
