@@ -16,7 +16,7 @@ from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
-from apache_beam.io.watermark_estimators import MonotonicWatermarkEstimator
+from apache_beam.io.watermark_estimators import MonotonicWatermarkEstimator, WalltimeWatermarkEstimator
 from apache_beam.transforms.core import RestrictionProvider, WatermarkEstimatorProvider
 from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import MIN_TIMESTAMP, Duration, Timestamp
@@ -27,10 +27,8 @@ from tenacity import (
     before_sleep_log,
     retry,
     retry_if_exception_type,
-    retry_if_result,
     stop_after_delay,
     wait_exponential,
-    wait_fixed,
 )
 
 from ceasefire_watch import metrics
@@ -52,6 +50,8 @@ _through_outages = retry(
 _POLL_TIMEOUT_MS = 200
 IDLE_RESUME_FIRST_SECONDS = 0.05
 IDLE_RESUME_MAX_SECONDS = 1.0
+PARTITION_DISCOVERY_SECONDS = 10.0
+"""How often the reader lists the topic's partitions, to start reading partitions added while it runs."""
 
 
 def next_resume_delay(previous_seconds: float, got_records: bool) -> float:
@@ -87,28 +87,85 @@ class ReaderSettings:
         )
 
 
-@retry(
-    retry=retry_if_result(lambda partitions: not partitions), wait=wait_fixed(0.5), stop=stop_after_delay(60)
-)
-def _wait_for_partitions(consumer: KafkaConsumer, topic: str) -> set[int] | None:
-    partitions: set[int] | None = consumer.partitions_for_topic(topic)
-    return partitions
+def start_offset(
+    committed: int | None, beginning: int, end: int, reset: OffsetReset, group_started: bool
+) -> int:
+    """Where reading a partition starts: the group's committed offset, else the reset policy.
+
+    Once the group has started on the topic, a partition without a commit was added since: it is
+    read from its beginning whatever the policy, so nothing published to it is committed unread.
+    """
+    if committed is not None:
+        return committed
+    if group_started or reset == "earliest":
+        return beginning
+    return end
 
 
-class _ListPartitionsFn(beam.DoFn):
-    """One element per partition of the topic; waits up to a minute for the topic to exist."""
+class _UnboundedOffsets(RestrictionProvider):
+    """Restrictions that never end, each read in order by one reader: no splits, only checkpoints."""
+
+    def create_tracker(self, restriction: OffsetRange) -> OffsetRestrictionTracker:
+        return _CheckpointOnlyTracker(restriction)
+
+    def split(self, element: Any, restriction: OffsetRange) -> Iterator[OffsetRange]:
+        yield restriction
+
+    def restriction_size(self, element: Any, restriction: OffsetRange) -> int:
+        return 1
+
+
+class _ListPartitionsFn(beam.DoFn, _UnboundedOffsets):
+    """Lists the topic's partitions every PARTITION_DISCOVERY_SECONDS and emits each one once, as
+    (topic, partition, group_started).
+
+    Its restriction counts what it has emitted: position 0 is the first listing, position p + 1 is
+    partition p. Kafka numbers partitions from 0 and only ever adds them, so claiming positions in
+    order emits every partition exactly once, and the checkpointed restriction remembers how far it
+    got. A restart lists from 0 again.
+
+    The group has started on the topic after the first listing, or at the first listing when it has
+    committed an offset on any partition: then the partitions it has not committed were added
+    while the job ran or was down (see start_offset).
+    """
 
     def __init__(self, settings: ReaderSettings) -> None:
         self._settings = settings
 
-    def process(self, topic: str) -> Iterator[tuple[str, int]]:
-        consumer = self._settings.new_consumer()
-        try:
-            partitions = _wait_for_partitions(consumer, topic) or set()
-        finally:
-            consumer.close()
-        for partition in sorted(partitions):
-            yield topic, partition
+    def setup(self) -> None:
+        self._consumer = self._settings.new_consumer()
+
+    def initial_restriction(self, topic: str) -> OffsetRange:
+        return OffsetRange(0, UNBOUNDED_END)
+
+    @beam.DoFn.unbounded_per_element()  # type: ignore[untyped-decorator]
+    def process(
+        self,
+        topic: str,
+        tracker: OffsetRestrictionTracker = beam.DoFn.RestrictionParam(),
+        watermark: WalltimeWatermarkEstimator = beam.DoFn.WatermarkEstimatorParam(
+            WalltimeWatermarkEstimator.default_provider()
+        ),
+    ) -> Iterator[tuple[str, int, bool]]:
+        next_position = tracker.current_restriction().start
+        first_listing = next_position == 0
+        if first_listing and not tracker.try_claim(0):
+            return
+        self._consumer.topics()  # refreshes the metadata, which the consumer otherwise caches
+        partitions = sorted(self._consumer.partitions_for_topic(topic))
+        group_started = not first_listing or any(
+            self._consumer.committed(TopicPartition(topic, partition)) is not None for partition in partitions
+        )
+        for partition in partitions:
+            if partition + 1 < next_position:
+                continue
+            if not tracker.try_claim(partition + 1):
+                return
+            yield topic, partition, group_started
+        tracker.defer_remainder(Duration.of(PARTITION_DISCOVERY_SECONDS))
+
+    def teardown(self) -> None:
+        self._consumer.close()
 
 
 class _PartitionReader:
@@ -171,18 +228,18 @@ class _CheckpointOnlyTracker(OffsetRestrictionTracker):
 class _KafkaTimeWatermark(WatermarkEstimatorProvider):
     """The watermark follows Kafka record timestamps upwards, starting from the beginning of time."""
 
-    def initial_estimator_state(self, element: tuple[str, int], restriction: OffsetRange) -> Timestamp:
+    def initial_estimator_state(self, element: tuple[str, int, bool], restriction: OffsetRange) -> Timestamp:
         return MIN_TIMESTAMP
 
     def create_watermark_estimator(self, state: Timestamp) -> MonotonicWatermarkEstimator:
         return MonotonicWatermarkEstimator(state)
 
 
-class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
+class _ReadPartitionFn(beam.DoFn, _UnboundedOffsets):
     """Streams one partition from its restriction's start, yielding SourceRecords at Kafka time.
 
-    It is its own restriction provider: a partition's restriction starts at the group's
-    committed offset and never ends.
+    It is its own restriction provider: a partition's restriction starts where start_offset says
+    and never ends.
     """
 
     def __init__(self, settings: ReaderSettings) -> None:
@@ -192,38 +249,31 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
     def setup(self) -> None:
         self._readers = {}
 
-    def initial_restriction(self, element: tuple[str, int]) -> OffsetRange:
-        topic_partition = TopicPartition(*element)
+    def initial_restriction(self, element: tuple[str, int, bool]) -> OffsetRange:
+        topic, partition, group_started = element
+        topic_partition = TopicPartition(topic, partition)
         consumer = self._settings.new_consumer()
         try:
-            committed = consumer.committed(topic_partition)
-            if committed is None:
-                if self._settings.offset_reset == "earliest":
-                    committed = consumer.beginning_offsets([topic_partition])[topic_partition]
-                else:
-                    committed = consumer.end_offsets([topic_partition])[topic_partition]
+            start = start_offset(
+                consumer.committed(topic_partition),
+                beginning=consumer.beginning_offsets([topic_partition])[topic_partition],
+                end=consumer.end_offsets([topic_partition])[topic_partition],
+                reset=self._settings.offset_reset,
+                group_started=group_started,
+            )
         finally:
             consumer.close()
-        return OffsetRange(committed, UNBOUNDED_END)
-
-    def create_tracker(self, restriction: OffsetRange) -> OffsetRestrictionTracker:
-        return _CheckpointOnlyTracker(restriction)
-
-    def split(self, element: tuple[str, int], restriction: OffsetRange) -> Iterator[OffsetRange]:
-        yield restriction
-
-    def restriction_size(self, element: tuple[str, int], restriction: OffsetRange) -> int:
-        return 1
+        return OffsetRange(start, UNBOUNDED_END)
 
     @beam.DoFn.unbounded_per_element()  # type: ignore[untyped-decorator]
     def process(
         self,
-        element: tuple[str, int],
+        element: tuple[str, int, bool],
         bundle_finalizer: Any = beam.DoFn.BundleFinalizerParam,  # Beam passes it positionally: keep it first.
         tracker: OffsetRestrictionTracker = beam.DoFn.RestrictionParam(),
         watermark: MonotonicWatermarkEstimator = beam.DoFn.WatermarkEstimatorParam(_KafkaTimeWatermark()),
     ) -> Iterator[Any]:
-        topic_partition = TopicPartition(*element)
+        topic_partition = TopicPartition(*element[:2])
         reader = self._readers.get(topic_partition)
         if reader is None:
             reader = self._readers[topic_partition] = _PartitionReader(self._settings, topic_partition)
@@ -260,7 +310,8 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
 
 
 class ReadFromKafkaTopic(beam.PTransform):
-    """An unbounded PCollection of SourceRecords from every partition of one topic."""
+    """An unbounded PCollection of SourceRecords from every partition of one topic, including
+    partitions added while the job runs."""
 
     def __init__(self, topic: str, settings: ReaderSettings) -> None:
         super().__init__()
@@ -274,7 +325,7 @@ class ReadFromKafkaTopic(beam.PTransform):
             | "Topic" >> beam.Create([self._topic])
             | "ListPartitions" >> beam.ParDo(_ListPartitionsFn(self._settings))
             | "ReadPartitions"
-            >> beam.ParDo(reader).with_input_types(tuple[str, int]).with_output_types(SourceRecord)
+            >> beam.ParDo(reader).with_input_types(tuple[str, int, bool]).with_output_types(SourceRecord)
         )
 
 

@@ -1,11 +1,23 @@
-"""The Kafka reader's policies as pure functions: how long an idle partition sleeps."""
+"""The Kafka reader's policies: how long an idle partition sleeps, where reading a partition
+starts, and how partitions are discovered."""
 
 from __future__ import annotations
 
+from apache_beam.io.restriction_trackers import OffsetRange
+from apache_beam.runners.sdf_utils import RestrictionTrackerView, ThreadsafeRestrictionTracker
+from apache_beam.utils.timestamp import Duration
+from kafka import TopicPartition
+
+from ceasefire_watch.config import KafkaSettings
 from ceasefire_watch.transforms.kafka_io import (
     IDLE_RESUME_FIRST_SECONDS,
     IDLE_RESUME_MAX_SECONDS,
+    UNBOUNDED_END,
+    ReaderSettings,
+    _CheckpointOnlyTracker,
+    _ListPartitionsFn,
     next_resume_delay,
+    start_offset,
 )
 
 
@@ -25,3 +37,77 @@ class TestNextResumeDelay:
             delays.append(next_resume_delay(delays[-1], got_records=False))
         assert delays[1:6] == [0.05, 0.1, 0.2, 0.4, 0.8]
         assert delays[6:] == [IDLE_RESUME_MAX_SECONDS] * 3
+
+
+class TestStartOffset:
+    def test_committed_offset_wins(self):
+        """A partition the group has committed resumes there, whatever the policy."""
+        for reset in ("earliest", "latest"):
+            assert start_offset(7, beginning=0, end=9, reset=reset, group_started=True) == 7
+
+    def test_fresh_group_follows_the_policy(self):
+        """A group new to the topic starts where the reset policy says."""
+        assert start_offset(None, beginning=2, end=9, reset="latest", group_started=False) == 9
+        assert start_offset(None, beginning=2, end=9, reset="earliest", group_started=False) == 2
+
+    def test_partition_added_later_is_read_from_its_beginning(self):
+        """An uncommitted partition of a topic the group has started on is read whole, even under latest."""
+        assert start_offset(None, beginning=2, end=9, reset="latest", group_started=True) == 2
+
+
+class FakeConsumer:
+    """The metadata and committed offsets _ListPartitionsFn reads, changed by the test."""
+
+    def __init__(self, partitions: set[int], committed: dict[int, int] | None = None) -> None:
+        self.partitions = partitions
+        self.committed_offsets = committed or {}
+
+    def topics(self) -> set[str]:
+        return {"articles"}
+
+    def partitions_for_topic(self, topic: str) -> set[int]:
+        return set(self.partitions)
+
+    def committed(self, topic_partition: TopicPartition) -> int | None:
+        return self.committed_offsets.get(topic_partition.partition)
+
+
+def list_once(
+    consumer: FakeConsumer, restriction: OffsetRange
+) -> tuple[list[tuple[str, int, bool]], OffsetRange]:
+    """One bundle of the listing: what it emitted and the restriction it deferred."""
+    listing = _ListPartitionsFn(ReaderSettings(KafkaSettings(), "group", "latest"))
+    listing._consumer = consumer
+    tracker = ThreadsafeRestrictionTracker(_CheckpointOnlyTracker(restriction))
+    emitted = list(listing.process("articles", tracker=RestrictionTrackerView(tracker), watermark=None))
+    deferred = tracker.deferred_status()
+    assert deferred is not None, "the listing always defers its remainder"
+    assert deferred[1] > Duration.of(0)
+    return emitted, deferred[0]
+
+
+class TestListPartitions:
+    def test_each_partition_is_emitted_once_and_later_ones_as_added(self):
+        """Each partition is emitted once; those added later come in later listings, marked as added."""
+        consumer = FakeConsumer({0, 1})
+        first, remainder = list_once(consumer, OffsetRange(0, UNBOUNDED_END))
+        again, remainder = list_once(consumer, remainder)
+        consumer.partitions = {0, 1, 2, 3}
+        added, _ = list_once(consumer, remainder)
+        assert first == [("articles", 0, False), ("articles", 1, False)]
+        assert again == []
+        assert added == [("articles", 2, True), ("articles", 3, True)]
+
+    def test_a_topic_created_after_the_start_is_read_as_added(self):
+        """Partitions of a topic that did not exist at the first listing are marked as added."""
+        consumer = FakeConsumer(set())
+        first, remainder = list_once(consumer, OffsetRange(0, UNBOUNDED_END))
+        consumer.partitions = {0}
+        later, _ = list_once(consumer, remainder)
+        assert first == []
+        assert later == [("articles", 0, True)]
+
+    def test_first_listing_of_a_group_with_commits_marks_the_group_started(self):
+        """After a restart, a group that has committed on the topic reads its uncommitted partitions whole."""
+        emitted, _ = list_once(FakeConsumer({0, 1, 2}, committed={0: 5, 1: 3}), OffsetRange(0, UNBOUNDED_END))
+        assert emitted == [("articles", p, True) for p in (0, 1, 2)]
