@@ -12,7 +12,15 @@ import re
 from collections.abc import Mapping
 
 from ceasefire_watch.records import Speaker
-from ceasefire_watch.text.wordlists import CAPITALS, DEMONYMS, NEWS_ORGANISATIONS, NEWS_WORDS, country
+from ceasefire_watch.text.wordlists import (
+    CAPITALS,
+    COUNTRY_NAMES,
+    DEMONYMS,
+    KNOWN_ACRONYMS,
+    NEWS_ORGANISATIONS,
+    NEWS_WORDS,
+    country,
+)
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 
@@ -28,8 +36,8 @@ _NATIONS = frozenset(DEMONYMS.values()) | frozenset(CAPITALS.values())
 def state_named(name: str) -> str | None:
     """The state a country or capital name stands for (`Kyiv`, `Ukraine` → Ukraine)."""
     key = name.strip().lower()
-    if key in CAPITALS:
-        return CAPITALS[key]
+    if key in CAPITALS or key in COUNTRY_NAMES:
+        return CAPITALS.get(key) or COUNTRY_NAMES[key]
     for nation in _NATIONS:
         if nation.lower() == key:
             return nation
@@ -75,13 +83,13 @@ def is_news_organisation(name: str) -> bool:
 def canonical_name(name: str, acronyms: Mapping[str, str] = {}) -> str:
     """The one form of a speaker's name, for the forms listed in the module docstring."""
     name = re.sub(r"^(?:the|a|an)\s+", "", name.translate(_APOSTROPHES).strip(), flags=re.IGNORECASE)
-    if name in acronyms:
-        return acronyms[name]
+    if name in acronyms or name in KNOWN_ACRONYMS:
+        return acronyms.get(name) or KNOWN_ACRONYMS[name]
     if (place := state_named(name)) is not None:
         return place
-    possessive = re.match(r"^([A-Z][\w.\s-]*?)'s\s+(.+)$", name)
-    if possessive and (place := state_named(possessive.group(1))) and (adjective := ADJECTIVE_OF.get(place)):
-        return f"{adjective} {possessive.group(2)}"
+    possessive = re.match(r"^([A-Z][\w.\s-]*?)'s\s+([a-z].*)$", name)
+    if possessive and (place := state_named(possessive.group(1))):
+        return f"{ADJECTIVE_OF.get(place, place)} {possessive.group(2)}"
     located = re.match(r"^(.+?)\s+in\s+([A-Z][\w\s]+)$", name)
     if located and (place := state_named(located.group(2))) and (adjective := ADJECTIVE_OF.get(place)):
         body = located.group(1)

@@ -21,7 +21,9 @@ from ceasefire_watch.text.wordlists import (
     ORG_NAME_ENDINGS,
     ORG_NOUNS,
     PERSON_NOUNS,
+    RANK_ABBREVIATIONS,
     RANKS,
+    ROLE_NOUNS,
     country,
     strip_article,
 )
@@ -121,6 +123,18 @@ def is_person_noun(token: Token) -> bool:
     return is_lower(token) and token.lemma_.lower() in PERSON_NOUNS
 
 
+def _split_title(words: list[Token]) -> tuple[list[Token], list[Token]]:
+    """Ranks and offices before a name, and the name: `Ukrainian Defence Minister | Oleksandr Bondar`."""
+    ranks = []
+    while words and words[0].lower_.rstrip(".") in RANKS | PERSON_NOUNS:
+        ranks.append(words.pop(0))
+    offices = [i for i, word in enumerate(words[:-1]) if word.lower_ in ROLE_NOUNS]
+    if offices:
+        ranks += words[: offices[-1] + 1]
+        words = words[offices[-1] + 1 :]
+    return ranks, words
+
+
 def _name_mention(doc: Doc, start: int, end: int) -> _NameMention | None:
     """Read a name chain as a person's name, with the evidence that it is one and its title words.
 
@@ -128,11 +142,7 @@ def _name_mention(doc: Doc, start: int, end: int) -> _NameMention | None:
     `X, a schoolteacher`, `a spokesman, X,`), a relative `X, who ...`, or an alias (`who uses the
     alias X`). A name that ends like an organisation's (`Arakan Army`) is never a person's.
     """
-    words = list(doc[start:end])
-    # Everything up to the last title word is the title: "Ukrainian Defence Minister Oleksandr Bondar"
-    titled = [i for i, word in enumerate(words[:-1]) if word.lower_.rstrip(".") in RANKS | PERSON_NOUNS]
-    ranks = words[: titled[-1] + 1] if titled else []
-    words = words[len(ranks) :]
+    ranks, words = _split_title(list(doc[start:end]))
     if not words or words[-1].lower_ in ORG_NAME_ENDINGS:
         return None
     name = doc[words[0].i : end].text
@@ -177,7 +187,7 @@ def _title_keys(tokens: Sequence[Token]) -> set[str]:
     keys: set[str] = set()
     for token in tokens:
         word = token.lower_.removesuffix("'s").removesuffix("’s")
-        keys.update({word, token.lemma_.lower()})
+        keys.update({word, token.lemma_.lower(), RANK_ABBREVIATIONS.get(word.rstrip("."), word)})
         if nation := country(word):
             keys.add(nation.lower())
     if speaks_for := _speaks_for_from_title(tokens):

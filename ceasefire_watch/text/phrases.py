@@ -101,7 +101,9 @@ def noun_phrase(head: Token, proper: bool = False) -> str:
     """
     entity = entity_of(head)
     if proper and entity is not None and entity.label_ in GROUP_LABELS | {"PERSON", "FAC", "LOC"}:
-        return strip_article(re.split(r"[\n,]", entity.text)[0])
+        name = strip_article(re.split(r"[\n,(]", entity.text)[0]).strip()
+        # "the pro-Kurdish Peoples' Party": a hyphenated description is not part of the name
+        return re.sub(r"^[a-z]+-\S+\s+", "", re.sub(r"['’]s$", "", name))
     doc = head.doc
     # where an official is, is not who they are; "villagers in Poonch" are who they are
     person = head.lemma_.lower() in PERSON_NOUNS and head.tag_ not in {"NNS", "NNPS"}

@@ -25,7 +25,7 @@ from ceasefire_watch.text.canonical import (
     is_news_organisation,
     state_named,
 )
-from ceasefire_watch.text.names import GROUP_LABELS, People, entity_of, is_lower
+from ceasefire_watch.text.names import GROUP_LABELS, People, Person, entity_of, is_lower
 from ceasefire_watch.text.phrases import (
     STATEMENT_NOUNS,
     SUBJECT_DEPS,
@@ -68,7 +68,8 @@ def _newline_boundaries(doc: Doc) -> Doc:
 
 
 _DATELINE = re.compile(
-    r"^[A-Z][A-Z.'’/ -]{1,40}[A-Z.](?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s*(?:\([^)\n]{1,40}\))?\s*[-—–]+\s+",
+    r"^[A-Z][A-Z.'’/ -]{1,40}[A-Z.](?:,\s*[A-Z][a-z]+\.?(?:\s+(?:[A-Z][a-z]+|\d{1,2}))?)?"
+    r"\s*(?:\([^)\n]{1,40}\))?\s*[-—–]+\s+",
     re.MULTILINE,
 )
 """`KYIV (Harbour Wire) - `, `MANILA — `, `GOMA, Nov 3 (Wire) — ` at the start of a paragraph."""
@@ -251,6 +252,8 @@ class _Article:
         """`critics in the opposition Democratic Centre party`: the party speaks."""
         for prep in token.children:
             for pobj in (c for c in prep.children if c.dep_ == "pobj"):
+                if pobj.ent_type_ != "ORG" and pobj.lemma_.lower() not in ORG_NOUNS:
+                    continue  # "residents of Omdurman" are not Omdurman
                 speaker = self.speaker_of_mention(pobj, depth + 1)
                 if speaker is not None and speaker.kind == "organisation":
                     return speaker
@@ -371,6 +374,39 @@ class _Article:
                 return speaker
         return None
 
+    def _only_holder(
+        self, role: Token, wanted: set[str], modifiers: list[str], after: list[str]
+    ) -> Person | None:
+        """`a senior Indian commander said ... Lt. Gen. Vikram Sehgal`: the one person the article
+        gives that title, on the same side. An indefinite role (`a spokesman`) is named after it."""
+        indefinite = any(c.lower_ in {"a", "an"} for c in role.lefts)
+        keys = dict.fromkeys(after) if indefinite else dict.fromkeys(key for _, key in self.names.mentions)
+        side = (speaks_for_phrase(role) or "").lower()
+        holders = [
+            person
+            for person in (self.names.people[key] for key in keys)
+            if wanted & person.titles
+            and (not modifiers or (person.speaks_for or "").lower() in modifiers)
+            and (not side or side == (person.speaks_for or "").lower())
+        ]
+        return holders[0] if len(holders) == 1 else None
+
+    def headline_role(self, prefix: Span) -> Speaker | None:
+        """`Indian commander: ...`: the person the story names with that title, else the first one
+        named on that side (a headline names its main speaker by office)."""
+        role = prefix[-1]
+        speaker = self.resolve_role(role, 0, reach=len(self.sentences))
+        if speaker is not None and speaker.name.lower() in {
+            p.name.lower() for p in self.names.people.values()
+        }:
+            return speaker
+        sides = {(country(t.text) or t.text).lower() for t in prefix[:-1]}
+        for key in dict.fromkeys(key for _, key in self.names.mentions):
+            person = self.names.people[key]
+            if sides & (person.titles | {(person.speaks_for or "").lower()}):
+                return person.speaker()
+        return speaker
+
     def resolve_role(self, role: Token, depth: int, reach: int = 2) -> Speaker | None:
         """`the Russian president`, `the spokesman`: the nearest named person with that title.
 
@@ -388,13 +424,8 @@ class _Article:
         for person in candidates:
             if wanted & person.titles and all(modifier in person.titles for modifier in modifiers):
                 return person.speaker()
-        holders = {
-            person.name: person
-            for person in candidates
-            if wanted & person.titles and (not modifiers or (person.speaks_for or "").lower() in modifiers)
-        }
-        if len(holders) == 1:  # "a senior Indian commander ... Lt. Gen. Vikram Sehgal": the only one
-            return next(iter(holders.values())).speaker()
+        if (holder := self._only_holder(role, wanted, modifiers, after)) is not None:
+            return holder.speaker()
         if any(c.lower_ in {"the", "this"} for c in role.lefts):
             # "a government spokesman told reporters ... the spokesman added": the same unnamed person
             lemma = role.lemma_.lower()
@@ -468,7 +499,7 @@ class _Article:
             return None  # "X told reporters: ..." is a sentence, not a headline
         head = span[-1]  # headlines parse poorly; the prefix's last word is its head
         if head.lemma_.lower() in PERSON_NOUNS and head.tag_ not in {"NNS", "NNPS"}:
-            return self.resolve_role(head, 0, reach=len(self.sentences))
+            return self.headline_role(span)
         return self.speaker_of_mention(head) or group_speaker(strip_article(span.text), "ORG")
 
     def quote_speaker(self, quote: tuple[int, int], seen: int = 0) -> Speaker | None:

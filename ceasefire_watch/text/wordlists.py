@@ -51,5 +51,8 @@ def country(word: str) -> str | None:
     return DEMONYMS.get(lowered) or CAPITALS.get(lowered)
 
 
+RANK_ABBREVIATIONS = _mapping("rank_abbreviations")
+KNOWN_ACRONYMS = _mapping("known_acronyms")
+COUNTRY_NAMES = _mapping("country_names")
 NEWS_ORGANISATIONS = _words("news_organisations")
 NEWS_WORDS = _words("news_words")
