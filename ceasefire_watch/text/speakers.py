@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 
 import spacy
 from spacy.language import Language
@@ -375,7 +376,7 @@ class _Article:
         return None
 
     def _only_holder(
-        self, role: Token, wanted: Collection[str], modifiers: list[str], after: list[str]
+        self, role: Token, wanted: AbstractSet[str], modifiers: list[str], after: list[str]
     ) -> Person | None:
         """`a senior Indian commander said ... Lt. Gen. Vikram Sehgal`: the one person the article
         gives that title, on the same side. An indefinite role (`a spokesman`) is named after it."""
