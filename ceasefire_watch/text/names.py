@@ -83,6 +83,7 @@ def _name_chains(doc: Doc) -> Iterator[tuple[int, int]]:
         while end < len(doc) and "\n" not in doc[end - 1].whitespace_:
             token = doc[end]
             joined = token.text == "-" and not doc[end - 1].whitespace_ and not token.whitespace_
+            joined |= token.text == "." and doc[end - 1].lower_ in RANK_ABBREVIATIONS  # "Col. Lam Gatluak"
             particle = (
                 token.lower_ in NAME_PARTICLES
                 and end + 1 < len(doc)
@@ -126,7 +127,7 @@ def is_person_noun(token: Token) -> bool:
 def _split_title(words: list[Token]) -> tuple[list[Token], list[Token]]:
     """Ranks and offices before a name, and the name: `Ukrainian Defence Minister | Oleksandr Bondar`."""
     ranks = []
-    while words and words[0].lower_.rstrip(".") in RANKS | PERSON_NOUNS:
+    while words and (words[0].lower_.rstrip(".") in RANKS | PERSON_NOUNS or words[0].text == "."):
         ranks.append(words.pop(0))
     offices = [i for i, word in enumerate(words[:-1]) if word.lower_ in ROLE_NOUNS]
     if offices:
@@ -159,7 +160,7 @@ def _name_mention(doc: Doc, start: int, end: int) -> _NameMention | None:
             after = [t for t in doc[end + 1 : min(end + 14, len(doc))]]
             stop = next((i for i, t in enumerate(after) if t.is_punct), len(after))
             after = after[:stop]
-        elif doc[end + 1].pos_ in {"DET", "PRON"} or doc[end + 1].dep_ == "poss":
+        elif doc[end + 1].pos_ in {"DET", "PRON", "ADJ", "NOUN"} or doc[end + 1].dep_ == "poss":
             after = _segment(doc, end + 1, 1)
             if any(is_person_noun(t) for t in after):
                 strong = True

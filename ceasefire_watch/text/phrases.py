@@ -15,7 +15,6 @@ from ceasefire_watch.text.names import GROUP_LABELS, entity_of, is_lower
 from ceasefire_watch.text.wordlists import (
     ANAPHORIC_GROUP_NOUNS,
     CAPITALS,
-    PERSON_NOUNS,
     REPORTING_LEMMAS,
     country,
     strip_article,
@@ -105,8 +104,6 @@ def noun_phrase(head: Token, proper: bool = False) -> str:
         # "the pro-Kurdish Peoples' Party": a hyphenated description is not part of the name
         return re.sub(r"^[a-z]+-\S+\s+", "", re.sub(r"['’]s$", "", name))
     doc = head.doc
-    # where an official is, is not who they are; "villagers in Poonch" are who they are
-    person = head.lemma_.lower() in PERSON_NOUNS and head.tag_ not in {"NNS", "NNPS"}
     left = [t for t in head.lefts if t.dep_ in {"amod", "compound", "poss", "nmod", "nummod"}]
     if proper or any(not is_lower(t) for t in left[1:]):
         # "the opposition SPLA-IO", "the opposition Democratic Centre party": descriptions go,
@@ -126,7 +123,7 @@ def noun_phrase(head: Token, proper: bool = False) -> str:
     end = head.i + 1
     for child in head.rights:
         objects = [c for c in child.children if c.dep_ == "pobj"]
-        place = child.lower_ == "in" and any(o.pos_ == "PROPN" for o in objects) and not person
+        place = child.lower_ == "in" and any(o.pos_ == "PROPN" for o in objects)
         if (
             child.dep_ == "prep"
             and objects

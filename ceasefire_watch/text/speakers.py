@@ -387,7 +387,7 @@ class _Article:
             person
             for person in (self.names.people[key] for key in keys)
             if wanted & person.titles
-            and (not modifiers or (person.speaks_for or "").lower() in modifiers)
+            and (not modifiers or person.speaks_for is None or person.speaks_for.lower() in modifiers)
             and (not side or side == (person.speaks_for or "").lower())
         ]
         return holders[0] if len(holders) == 1 else None
