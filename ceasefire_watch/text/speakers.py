@@ -82,6 +82,9 @@ def _without_datelines(text: str) -> str:
     return _DATELINE.sub(lambda match: " " * len(match.group(0)), text)
 
 
+_PAIR_NOUNS = frozenset({"side", "party", "country", "government", "army", "delegation", "federation"})
+
+
 def _counts_two(token: Token) -> bool:
     """`the two sides`, `both parties`."""
     return any(child.lower_ in {"two", "both"} for child in token.lefts)
@@ -228,7 +231,7 @@ class _Article:
         `the U.N. mission, MONUSCO,` and `residents of Omdurman`."""
         if (joint := self._split_nationalities(token)) is not None:
             return joint
-        if token.lemma_.lower() in {"side", "party", "country", "government"} and _counts_two(token):
+        if token.lemma_.lower() in _PAIR_NOUNS and _counts_two(token):
             return self.latest_joint(token, depth)
         if token.pos_ == "NOUN" and (named := self._named_in_apposition(token, depth)) is not None:
             return named
@@ -240,13 +243,16 @@ class _Article:
         """`The U.N. peacekeeping mission, MONUSCO, said`: the name beside the description speaks."""
         for child in token.children:
             if child.dep_ == "appos" and child.pos_ == "PROPN" and not is_lower(child):
-                return self._single_speaker(child, depth + 1)
+                return self.speaker_of_mention(child, depth + 1)
         return None
 
     def _people(self, token: Token, depth: int) -> Speaker:
         """`residents of Omdurman`, `aid groups`; `critics in the X party` are the party's."""
         if (party := self._organisation_of_people(token, depth)) is not None:
             return party
+        theirs = any(c.dep_ == "poss" and c.lower_ == "their" for c in token.lefts)
+        if theirs and (joint := self.latest_joint(token, depth)) is not None:
+            return joint  # "their defence ministers said" after "Thailand and Cambodia agreed"
         return Speaker(noun_phrase(token), "person", speaks_for_phrase(token))
 
     def _organisation_of_people(self, token: Token, depth: int) -> Speaker | None:
@@ -325,6 +331,7 @@ class _Article:
                     return speaker
         if not any(child.lower_ in {"the", "this", "that"} for child in statement.lefts):
             return None
+        issuer: Speaker | None = None
         for earlier in reversed(self._statements):
             if earlier.i >= statement.i:
                 continue
@@ -332,9 +339,10 @@ class _Article:
             if earlier.dep_ in {"nsubj", "nsubjpass"} or verb is earlier:
                 continue
             subject = cue_subject(verb, self._in_quote)
-            if subject is not None and (speaker := self.speaker_of_mention(subject, depth + 1)) is not None:
-                return speaker
-        return None
+            if subject is not None and (issuer := self.speaker_of_mention(subject, depth + 1)) is not None:
+                return issuer
+        # "according to the statement": the body last named as acting issued it
+        return self.nearest_group(statement, depth + 1, organisations_only=False)
 
     def nearest_person(self, pronoun: Token, depth: int) -> Speaker | None:
         """The person a he/she refers to: the latest sentence with a person as its subject.
