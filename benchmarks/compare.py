@@ -57,6 +57,7 @@ class RunFigures:
     cpu_ms_per_article: float
     idle_cores: float
     peak_rss_mib: float
+    peak_rss_by_process_mib: dict[str, int]
     statement_alerts: int
     duplicate_alerts: int
     dead_letters: int
@@ -177,6 +178,7 @@ def measure(
         cpu_ms_per_article=round(1000 * (cpu_finished - first_cpu) / steady, 2),
         idle_cores=round(idle_cores, 3),
         peak_rss_mib=round(tree.peak_rss_bytes / 2**20),
+        peak_rss_by_process_mib={name: round(rss / 2**20) for name, rss in tree.peak_rss_by_process.items()},
         statement_alerts=sum(1 for item in signature if len(item) > 2),
         duplicate_alerts=duplicates,
         dead_letters=sum(

@@ -3,6 +3,7 @@ Prism; or the plain loop), as the operating system accounts them."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -20,16 +21,26 @@ class ProcessTree(threading.Thread):
         super().__init__(daemon=True)
         self.root = psutil.Process(pid)
         self.peak_rss_bytes = 0
+        self.peak_rss_by_process: dict[str, int] = {}
+        """Each process's RSS at the moment of the peak, by "pid name": which one holds it."""
         self._running = True
 
     def run(self) -> None:
         while self._running:
-            try:
-                rss = sum(process.memory_info().rss for process in _tree(self.root))
-                self.peak_rss_bytes = max(self.peak_rss_bytes, rss)
-            except psutil.Error:
-                pass
+            with contextlib.suppress(psutil.Error):
+                by_process = self.rss_by_process()
+                if sum(by_process.values()) > self.peak_rss_bytes:
+                    self.peak_rss_bytes = sum(by_process.values())
+                    self.peak_rss_by_process = by_process
             time.sleep(0.2)
+
+    def rss_by_process(self) -> dict[str, int]:
+        """The resident memory of each process of the tree now, by "pid name"."""
+        return {f"{process.pid} {process.name()}": process.memory_info().rss for process in _tree(self.root)}
+
+    def rss_bytes(self) -> int:
+        """The summed resident memory of the tree now."""
+        return sum(self.rss_by_process().values())
 
     def stop(self) -> None:
         self._running = False
