@@ -153,7 +153,12 @@ class _Article:
         """Type and name the phrase headed by `token`; a news outlet reports, it does not speak."""
         if depth > 4:
             return None
-        after_and = token.left_edge.i > 0 and self.doc[token.left_edge.i - 1].lower_ in {"and", "or", "nor"}
+        edge = token.left_edge.i
+        after_and = (
+            edge > 1
+            and self.doc[edge - 1].lower_ in {"and", "or", "nor"}
+            and self.doc[edge - 2].pos_ in {"NOUN", "PROPN"}  # not ", and residents told ..."
+        )
         if token.dep_ == "conj" or after_and:
             return None  # the first conjunct speaks for all: "Israel and Hezbollah agreed"
         if any(child.dep_ == "conj" for child in token.children):
