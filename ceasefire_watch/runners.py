@@ -35,6 +35,11 @@ RunnerName = Literal["prism", "fnapi", "beam-args"]
 PRISM_VERSION = "v2.77.0"
 """Keep in step with the apache-beam SDK: Prism and the SDK speak the protos of the same release."""
 
+PRISM_LISTEN_HOST = "127.0.0.1"
+"""Where Prism's job service, which also carries the workers' Fn API, listens: the job's own process
+and its in-process SDK harness are its only clients. Compiled into the binary by
+``ceasefire_watch.dev.prism``, and part of the binary's cache path, so a change means a rebuild."""
+
 STREAMING_JOB_SERVER_TIMEOUT_SECONDS = 10 * 365 * 24 * 3600
 """Beam uses --job_server_timeout (default 300 s) as the deadline of the job-state stream too, so a
 streaming job left at the default died after five minutes; a streaming job runs for years."""
@@ -56,8 +61,8 @@ def default_cache_dir() -> Path:
 
 
 def prism_binary_path(cache_dir: Path | None = None) -> Path:
-    """Where the Prism binary of this Beam release lives (whether or not it is built yet)."""
-    return (cache_dir or default_cache_dir()) / f"prism-{PRISM_VERSION}" / "prism"
+    """Where Prism of this Beam release and listen address lives (whether or not it is built yet)."""
+    return (cache_dir or default_cache_dir()) / f"prism-{PRISM_VERSION}-listen-{PRISM_LISTEN_HOST}" / "prism"
 
 
 def prism_launcher(binary: Path | None = None) -> Path:

@@ -1,14 +1,20 @@
-"""Build and cache Apache Beam's Prism runner (a Go binary) from the Go module proxy.
+"""Build and cache Apache Beam's Prism runner (a Go binary), listening on loopback only.
 
-Why: Beam's ``PrismRunner`` downloads a prebuilt Prism zip from GitHub releases
+Why build: Beam's ``PrismRunner`` downloads a prebuilt Prism zip from GitHub releases
 unless ``--prism_location`` points at a local binary. GitHub is not reachable
-from our machines, but the Go module proxy is, so we build Prism once with
-``go install`` and pass its path as ``--prism_location``.
+from our machines, but the Go module proxy is, so we build Prism once from the
+module's source and pass its path as ``--prism_location``.
 
-The binary lands in ``${XDG_CACHE_HOME:-~/.cache}/ceasefire-watch/prism-<ver>/prism``.
-A cold build takes about 3.5 minutes on 2 cores (mostly module downloads and
-compiling gRPC / cloud dependencies) and produces a ~66 MB binary; later calls
-return the cached path immediately.
+Why patch: Prism 2.77 has no flag for its listen address, and its job service, which
+also carries the workers' Fn API, listens on every interface. The build copies the
+module's Go sources out of the module cache, makes that one ``net.Listen`` call use
+``PRISM_LISTEN_HOST`` (a checked text substitution that fails when the upstream line
+changes) and runs ``go build`` on ``cmd/prism`` there.
+
+The binary lands in ``${XDG_CACHE_HOME:-~/.cache}/ceasefire-watch/prism-<ver>-listen-<host>/prism``.
+A cold build takes minutes on 2 cores (mostly module downloads and compiling gRPC /
+cloud dependencies) and produces a ~66 MB binary; later calls return the cached path
+immediately.
 
 CLI::
 
@@ -22,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import shutil
@@ -33,9 +40,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-from ceasefire_watch.runners import PRISM_VERSION, prism_binary_path, prism_launcher
+from ceasefire_watch.runners import PRISM_LISTEN_HOST, PRISM_VERSION, prism_binary_path, prism_launcher
 
-PRISM_PACKAGE: Final = "github.com/apache/beam/sdks/v2/go/cmd/prism"
+PRISM_MODULE: Final = "github.com/apache/beam/sdks/v2"
+PRISM_MAIN_PACKAGE: Final = "./go/cmd/prism"
+LISTEN_SOURCE: Final = Path("go/pkg/beam/runners/prism/internal/jobservices/server.go")
+UPSTREAM_LISTEN: Final = 'net.Listen("tcp", fmt.Sprintf(":%d", port))'
 
 # Generous: a cold build on a 2-core machine took ~220 s.
 _BUILD_TIMEOUT_S: Final = 1800.0
@@ -44,7 +54,18 @@ _LOG = logging.getLogger(__name__)
 
 
 class PrismBuildError(RuntimeError):
-    """Prism could not be built (Go missing, proxy unreachable, compile error)."""
+    """Prism could not be built (Go missing, proxy unreachable, upstream source changed, compile error)."""
+
+
+def patch_listen_address(source: str, host: str) -> str:
+    """Make the job service listen on ``host`` only; refuse unless the upstream line is there once."""
+    if source.count(UPSTREAM_LISTEN) != 1:
+        raise PrismBuildError(
+            f"{LISTEN_SOURCE} of Prism {PRISM_VERSION} does not contain `{UPSTREAM_LISTEN}` exactly "
+            "once: the upstream code changed, so the listen-address patch in "
+            "ceasefire_watch/dev/prism.py has to be redone"
+        )
+    return source.replace(UPSTREAM_LISTEN, f'net.Listen("tcp", net.JoinHostPort("{host}", fmt.Sprint(port)))')
 
 
 def _is_executable_file(path: Path) -> bool:
@@ -73,8 +94,45 @@ def _find_go() -> str:
     return go
 
 
+def _run_go(go: str, args: list[str], cwd: Path) -> str:
+    """Run one go command and return its standard output; a failure raises with the tail of its output."""
+    command = " ".join(["go", *args])
+    try:
+        proc = subprocess.run(
+            [go, *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=_BUILD_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise PrismBuildError(f"`{command}` did not finish within {_BUILD_TIMEOUT_S:.0f} s") from exc
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stderr + proc.stdout).splitlines()[-40:])
+        raise PrismBuildError(
+            f"`{command}` failed (exit {proc.returncode}). "
+            f"Is the Go module proxy reachable (GOPROXY={os.environ.get('GOPROXY', '')!r})?\n{tail}"
+        )
+    return proc.stdout
+
+
+def _patched_sources(go: str, workdir: Path) -> Path:
+    """A writable copy of the Beam Go module (go.mod, go.sum, go/) with the listen address patched."""
+    download = _run_go(go, ["mod", "download", "-json", f"{PRISM_MODULE}@{PRISM_VERSION}"], cwd=workdir)
+    module = Path(json.loads(download)["Dir"])
+    sources = workdir / "src"
+    # copyfile, not copy2: files in the module cache are read-only.
+    shutil.copytree(module / "go", sources / "go", copy_function=shutil.copyfile)
+    for name in ("go.mod", "go.sum"):
+        shutil.copyfile(module / name, sources / name)
+    listen = sources / LISTEN_SOURCE
+    listen.write_text(patch_listen_address(listen.read_text(), PRISM_LISTEN_HOST))
+    return sources
+
+
 def ensure_prism(cache_dir: Path | None = None) -> Path:
-    """Return the path of a runnable Prism binary, building it once if needed.
+    """Return the path of a runnable, loopback-only Prism binary, building it once if needed.
 
     ``cache_dir`` replaces ``${XDG_CACHE_HOME:-~/.cache}/ceasefire-watch``.
     The build goes to a temporary directory next to the target and is moved
@@ -82,7 +140,7 @@ def ensure_prism(cache_dir: Path | None = None) -> Path:
     interrupted builds never leave a half-written binary behind.
 
     Raises:
-        PrismBuildError: ``go`` is missing or ``go install`` failed.
+        PrismBuildError: ``go`` is missing, the upstream source changed, or a go command failed.
     """
     target = prism_binary_path(cache_dir)
     if _is_executable_file(target):
@@ -93,34 +151,17 @@ def ensure_prism(cache_dir: Path | None = None) -> Path:
         if _is_executable_file(target):  # another process built it meanwhile
             return target
         go = _find_go()
-        spec = f"{PRISM_PACKAGE}@{PRISM_VERSION}"
         with tempfile.TemporaryDirectory(prefix=".build-", dir=target.parent) as tmp:
-            env = dict(os.environ)
-            env["GOBIN"] = str(Path(tmp).resolve())  # GOBIN must be absolute
-            _LOG.info("building Prism: go install %s (a cold build takes minutes)", spec)
+            workdir = Path(tmp).resolve()
+            _LOG.info(
+                "building Prism %s listening on %s (a cold build takes minutes)",
+                PRISM_VERSION,
+                PRISM_LISTEN_HOST,
+            )
             started = time.monotonic()
-            try:
-                proc = subprocess.run(
-                    [go, "install", spec],
-                    env=env,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                    timeout=_BUILD_TIMEOUT_S,
-                    check=False,
-                )
-            except subprocess.TimeoutExpired as exc:
-                raise PrismBuildError(
-                    f"`go install {spec}` did not finish within {_BUILD_TIMEOUT_S:.0f} s"
-                ) from exc
-            built = Path(tmp) / "prism"
-            if proc.returncode != 0 or not _is_executable_file(built):
-                tail = "\n".join(proc.stdout.splitlines()[-40:])
-                raise PrismBuildError(
-                    f"`go install {spec}` failed (exit {proc.returncode}). "
-                    f"Is the Go module proxy reachable (GOPROXY={env.get('GOPROXY', '')!r})?\n"
-                    f"{tail}"
-                )
+            sources = _patched_sources(go, workdir)
+            built = workdir / "prism"
+            _run_go(go, ["build", "-o", str(built), PRISM_MAIN_PACKAGE], cwd=sources)
             built.replace(target)
         _LOG.info("built Prism in %.0f s: %s", time.monotonic() - started, target)
     return target
