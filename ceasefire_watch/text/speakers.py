@@ -516,20 +516,49 @@ class _Article:
             return self.headline_role(span)
         return self.speaker_of_mention(head) or group_speaker(strip_article(span.text), "ORG")
 
+    def _own_attribution(self, quote: tuple[int, int]) -> Speaker | None:
+        lead_start, tail_end = quotation_with_attribution(self.text, quote, self.quotes)
+        return self.speaker_in(lead_start, quote[0]) or self.speaker_in(quote[1], tail_end)
+
+    def _open_at_paragraph_end(self, quote: tuple[int, int]) -> bool:
+        _, paragraph_end = paragraph_bounds(self.text, quote[0])
+        return quote[1] >= paragraph_end and self.text[quote[1] - 1] not in '”"'
+
+    def _paragraph_opening_quote(self, paragraph_start: int) -> tuple[int, int] | None:
+        return next((q for q in self.quotes if q[0] == paragraph_start), None)
+
     def quote_speaker(self, quote: tuple[int, int], seen: int = 0) -> Speaker | None:
         """Who said a quotation: its own attribution, else the speaker of the quotation before it.
 
-        A quotation with no attribution continues the previous one in its paragraph, or follows a
-        paragraph that ends `X said:`.
+        A quotation with no attribution continues the previous one in its paragraph, follows the
+        reported speech before it (`X said ... . “...`), continues over a paragraph break (wire
+        copy leaves the first paragraph's quotation open and reopens it in the next, attributing it
+        in either), or follows a paragraph that ends `X said:`.
         """
-        lead_start, tail_end = quotation_with_attribution(self.text, quote, self.quotes)
-        speaker = self.speaker_in(lead_start, quote[0]) or self.speaker_in(quote[1], tail_end)
+        speaker = self._own_attribution(quote)
         if speaker is not None or seen > 2:
             return speaker
-        paragraph_start, _ = paragraph_bounds(self.text, quote[0])
+        paragraph_start, paragraph_end = paragraph_bounds(self.text, quote[0])
         previous = [q for q in self.quotes if paragraph_start <= q[0] and q[1] <= quote[0]]
         if previous:
             return self.quote_speaker(previous[-1], seen + 1)
+        if (speaker := self.speaker_in(paragraph_start, quote[0])) is not None:
+            return speaker
+        if quote[0] == paragraph_start and paragraph_start > 0:
+            prior_start, _ = paragraph_bounds(self.text, paragraph_start - 1)
+            opened = [q for q in self.quotes if prior_start <= q[0] < paragraph_start - 1]
+            if opened and self._open_at_paragraph_end(opened[-1]):
+                return self.quote_speaker(opened[-1], seen + 1)
+        following = quote
+        for _ in range(3):  # the attribution may come in a later paragraph of the same quotation
+            if not self._open_at_paragraph_end(following) or paragraph_end + 1 >= len(self.text):
+                break
+            following = self._paragraph_opening_quote(paragraph_end + 1) or following
+            if following[0] != paragraph_end + 1:
+                break
+            if (speaker := self._own_attribution(following)) is not None:
+                return speaker
+            _, paragraph_end = paragraph_bounds(self.text, following[0])
         before = self.text[: max(paragraph_start - 1, 0)].rstrip()
         if before.endswith(":"):
             prior_start, _ = paragraph_bounds(self.text, len(before) - 1)

@@ -356,3 +356,16 @@ class TestWireCopy:
         )
         speaker = speaker_of(attributor, text, "The statement said")
         assert speaker is not None and speaker.name == "Egyptian foreign ministry"
+
+    def test_quotation_over_a_paragraph_break_keeps_its_speaker(self, attributor):
+        """A quotation left open at a paragraph's end continues in the next; both halves are its speaker's."""
+        text = (
+            "GOMA (Harbour Wire) - Army spokesman Colonel Jean Mbala said the army would respect the truce. "
+            '"We will not fire first. Our soldiers have orders to hold their positions.\n'
+            '"If the rebels attack, we will respond and the ceasefire will be over," he said.\n'
+            '"The truce is the only way to bring aid to Goma.\n'
+            '"Nobody wants another war," Mbala added.'
+        )
+        for fragment in ('"We will not fire first.', '"If the rebels attack', '"The truce is the only way'):
+            speaker = speaker_of(attributor, text, fragment)
+            assert speaker is not None and speaker.name == "Jean Mbala", fragment
