@@ -582,11 +582,22 @@ _HEADLINE_ROLE_REACH_CHARS = 2_000
 """How far into the story a headline's `Hamas official:` is looked up by name."""
 
 
-def _through_paragraph_of(text: str, position: int) -> str:
-    """The text up to the end of the paragraph holding `position`: speakers are named before or
-    beside their statements, so the rest of the article need not be parsed (offsets stay valid)."""
+def _paragraph_end(text: str, position: int) -> int:
     paragraph_end = text.find("\n", position)
-    return text if paragraph_end == -1 else text[:paragraph_end]
+    return len(text) if paragraph_end == -1 else paragraph_end
+
+
+def _parse_reach(text: str, spans: Sequence[tuple[int, int]]) -> int:
+    """How much of the article attribution needs parsed: speakers are named before or beside their
+    statements, so the text up to the last statement's paragraph, and one paragraph more when its
+    quotation runs on into it. A headline's `Hamas official:` is named further into the story."""
+    reach = _paragraph_end(text, max(end for _, end in spans))
+    if len(re.findall(r"[“”\"]", text[text.rfind("\n", 0, reach) + 1 : reach])) % 2:
+        reach = _paragraph_end(text, reach + 1)
+    headline_end = text.find("\n")
+    if min(start for start, _ in spans) < headline_end and ":" in text[:headline_end]:
+        reach = max(reach, _paragraph_end(text, min(len(text), _HEADLINE_ROLE_REACH_CHARS)))
+    return reach
 
 
 class SpeakerAttributor:
@@ -609,10 +620,7 @@ class SpeakerAttributor:
         """The speaker of each [start, end) statement span of `text`, or None for narration."""
         if not spans:
             return []
-        reach = max(end for _, end in spans)
-        if min(start for start, _ in spans) < text.find("\n") and ":" in text[: text.find("\n")]:
-            reach = max(reach, min(len(text) - 1, _HEADLINE_ROLE_REACH_CHARS))  # the role's name comes later
-        doc = self._nlp(_without_datelines(_through_paragraph_of(text, reach)))
+        doc = self._nlp(_without_datelines(text[: _parse_reach(text, spans)]))
         article = _Article(doc, acronyms_in(text))
         speakers = [article.speaker_for(start, end) for start, end in spans]
         return [canonical_speaker(s, article.acronyms) if s is not None else None for s in speakers]
