@@ -87,7 +87,7 @@ _PAIR_NOUNS = frozenset({"side", "party", "country", "government", "army", "dele
 
 def _counts_two(token: Token) -> bool:
     """`the two sides`, `both parties`."""
-    return any(child.lower_ in {"two", "both"} for child in token.lefts)
+    return any(child.lower_ in {"two", "both", "warring", "rival"} for child in token.lefts)
 
 
 def _inside_quotations(doc: Doc, quotes: Sequence[tuple[int, int]]) -> list[bool]:
@@ -240,8 +240,19 @@ class _Article:
             return self.latest_joint(token, depth)
         if token.pos_ == "NOUN" and (named := self._named_in_apposition(token, depth)) is not None:
             return named
+        if token.tag_ in {"NNS", "NNPS"} and (joint := self._delegates_of_pair(token, depth)) is not None:
+            return joint
         if token.tag_ in {"NNS", "NNPS"} and token.lemma_.lower() in PERSON_NOUNS | {"family", "group"}:
             return self._people(token, depth)
+        return None
+
+    def _delegates_of_pair(self, token: Token, depth: int) -> Speaker | None:
+        """`Delegations from Armenia and Azerbaijan agreed`: the named pair speaks."""
+        for prep in token.children:
+            if prep.dep_ == "prep" and prep.lower_ in {"of", "from"}:
+                for named in prep.children:
+                    if named.dep_ == "pobj" and named.conjuncts:
+                        return self.joint_speaker(named, depth + 1)
         return None
 
     def _named_in_apposition(self, token: Token, depth: int) -> Speaker | None:
