@@ -9,7 +9,7 @@ topic, and the statement alert ids are compared: lost (in the backfill, not stre
 (streamed, not in the backfill) and duplicated (written more than once; and whether the copies are
 byte-identical apart from ``detected_at``). Dead letters are counted per reason against the poison
 sent. The summed RSS of the job's process tree is sampled every 10 s. A JSON summary goes to
-stdout; job and broker logs stay in ``--work-dir``.
+stdout and to ``summary.json`` in ``--work-dir``, beside the job and broker logs.
 
     .venv/bin/python -m benchmarks.soak                # 30 minutes
     .venv/bin/python -m benchmarks.soak --quick        # 4 minutes, outages of 20 s
@@ -20,14 +20,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -141,60 +144,78 @@ class Publisher(threading.Thread):
                 return False
 
 
-@dataclass
-class Supervisor:
-    """Starts the job, restarts it whenever it exits on its own, and samples its memory."""
+class Supervisor(threading.Thread):
+    """Starts the job, restarts it at once whenever it exits on its own (as a process manager
+    would), counts its uptime, and samples its memory every 10 s, on its own clock so that broker
+    restarts never delay it."""
 
-    bootstrap: str
-    topics: Topics
-    work_dir: Path
-    started: float = field(default_factory=time.monotonic)
-    job: subprocess.Popen[bytes] | None = None
-    exits: list[dict[str, Any]] = field(default_factory=list)
-    rss: list[tuple[float, int]] = field(default_factory=list)
-    alive_seconds: float = 0.0
-    last_tick: float = field(default_factory=time.monotonic)
+    def __init__(self, bootstrap: str, topics: Topics, work_dir: Path) -> None:
+        super().__init__(daemon=True)
+        self.bootstrap, self.topics, self.work_dir = bootstrap, topics, work_dir
+        self.started = time.monotonic()
+        self.broker_down = threading.Event()
+        self.exits: list[dict[str, Any]] = []
+        self.rss: list[tuple[float, int, int]] = []
+        self.alive_seconds = 0.0
+        self._stopping = threading.Event()
+        self._job = self._start()
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
-    def log_path(self) -> Path:
+    def _log_path(self) -> Path:
         return self.work_dir / f"job-{len(self.exits)}.log"
 
-    def start(self) -> None:
-        self.job = start_job(self.bootstrap, self.topics, GROUP, self.log_path())
+    def _start(self) -> subprocess.Popen[bytes]:
+        return start_job(self.bootstrap, self.topics, GROUP, self._log_path())
 
-    def tick(self, broker_down: bool) -> None:
-        """Count uptime, record and restart a job that exited, and sample RSS when due."""
-        assert self.job is not None
-        now = time.monotonic()
-        if self.job.poll() is None:
-            self.alive_seconds += now - self.last_tick
-        else:
-            self.exits.append(
-                {
-                    "at_seconds": round(self.elapsed()),
-                    "exit_code": self.job.returncode,
-                    "broker_down": broker_down,
-                    "log_tail": last_traceback(self.log_path()),
-                }
-            )
-            self.start()
-        self.last_tick = now
-        if not self.rss or self.elapsed() - self.rss[-1][0] >= RSS_EVERY_SECONDS:
-            with contextlib.suppress(psutil.Error):
-                self.rss.append((self.elapsed(), ProcessTree(self.job.pid).rss_bytes()))
+    def run(self) -> None:
+        last = time.monotonic()
+        while not self._stopping.wait(1.0):
+            now = time.monotonic()
+            if self._job.poll() is None:
+                self.alive_seconds += now - last
+            else:
+                self._record_exit()
+                self._job = self._start()
+            last = now
+            if not self.rss or self.elapsed() - self.rss[-1][0] >= RSS_EVERY_SECONDS:
+                with contextlib.suppress(psutil.Error):
+                    rss = ProcessTree(self._job.pid).rss_bytes()
+                    self.rss.append((self.elapsed(), self._job.pid, rss))
+
+    def _record_exit(self) -> None:
+        self.exits.append(
+            {
+                "at_seconds": round(self.elapsed()),
+                "exit_code": self._job.returncode,
+                "broker_down": self.broker_down.is_set(),
+                "log_tail": last_traceback(self._log_path()),
+            }
+        )
 
     def stop(self) -> None:
-        assert self.job is not None
-        kill_job(self.job, signal.SIGTERM)
+        """Stop supervising, then stop the job as a user would (SIGTERM to its process group)."""
+        self._stopping.set()
+        self.join()
+        kill_job(self._job, signal.SIGTERM)
 
 
-def last_traceback(log: Path, limit: int = 4000) -> str:
-    """The last Python traceback in a job's log, or its last lines when there is none."""
-    text = log.read_text("utf-8", errors="replace")
-    start = text.rfind("Traceback (most recent call last)")
-    return text[start:][:limit] if start >= 0 else "\n".join(text.splitlines()[-30:])
+def last_traceback(log: Path) -> str:
+    """The project's frames and the exception of the last Python traceback in a job's log, or the
+    log's last lines when it has none."""
+    lines = log.read_text("utf-8", errors="replace").splitlines()
+    starts = [i for i, line in enumerate(lines) if "Traceback (most recent call last)" in line]
+    if not starts:
+        return "\n".join(lines[-30:])
+    body = lines[starts[-1] + 1 :]
+    end = next((i for i, line in enumerate(body) if line and not line[0].isspace()), len(body) - 1)
+    frames = [
+        f"{line.strip()}: {body[i + 1].strip()}"
+        for i, line in enumerate(body[:end])
+        if line.lstrip().startswith("File") and "/ceasefire_watch/" in line
+    ]
+    return "\n".join([*frames, body[end]])
 
 
 def soak(
@@ -212,13 +233,11 @@ def soak(
             if pending and supervisor.elapsed() >= pending[0]:
                 pending.pop(0)
                 outages.append(outage(broker, plan.outage_seconds, lock, supervisor))
-            supervisor.tick(broker_down=False)
             time.sleep(1)
         published_at = supervisor.elapsed()
         drained = False
         while not drained and supervisor.elapsed() - published_at < plan.drain_timeout_seconds:
             drained = wait_for_commits(broker.bootstrap_servers, topics.articles, GROUP, timeout_s=10)
-            supervisor.tick(broker_down=False)
     finally:
         supervisor.stop()
     return {
@@ -241,30 +260,38 @@ def soak(
 def outage(
     broker: LocalKafka, seconds: float, lock: threading.Lock, supervisor: Supervisor
 ) -> dict[str, float]:
-    """Stop the broker, wait (supervising the job), start it again on its port with its data."""
+    """Stop the broker, keep it stopped for ``seconds``, then start it again on its port with its
+    data. Unreachable counts from the stop's start to the restarted broker's first answer."""
     with lock:
+        supervisor.broker_down.set()
         began = supervisor.elapsed()
         broker.stop()
-        while supervisor.elapsed() - began < seconds:
-            supervisor.tick(broker_down=True)
-            time.sleep(1)
+        time.sleep(seconds)
+        restarting = supervisor.elapsed()
         broker.start()
-    return {"at_seconds": round(began), "down_seconds": round(supervisor.elapsed() - began, 1)}
+        supervisor.broker_down.clear()
+    return {
+        "at_seconds": round(began),
+        "unreachable_seconds": round(supervisor.elapsed() - began, 1),
+        "broker_start_seconds": round(supervisor.elapsed() - restarting, 1),
+    }
 
 
-def rss_figures(samples: list[tuple[float, int]], baseline_seconds: float) -> dict[str, Any]:
-    """RSS at the baseline time and at the end, the growth between, and one sample a minute."""
-    baseline = next((rss for at, rss in samples if at >= baseline_seconds), samples[0][1])
-    end = samples[-1][1]
+def rss_figures(samples: list[tuple[float, int, int]], baseline_seconds: float) -> dict[str, Any]:
+    """RSS at the baseline time and at the end, the growth between (meaningful only when both
+    samples are of the same job process), and one sample a minute."""
+    baseline = next((sample for sample in samples if sample[0] >= baseline_seconds), samples[0])
+    end = samples[-1]
     by_minute: dict[int, int] = {}
-    for at, rss in samples:
+    for at, _, rss in samples:
         by_minute.setdefault(int(at // 60), rss)
     return {
-        "baseline_at_seconds": baseline_seconds,
-        "at_baseline_mib": mib(baseline),
-        "at_end_mib": mib(end),
-        "growth_percent": round(100 * (end - baseline) / baseline, 1),
-        "peak_mib": mib(max(rss for _, rss in samples)),
+        "baseline_at_seconds": round(baseline[0]),
+        "at_baseline_mib": mib(baseline[2]),
+        "at_end_mib": mib(end[2]),
+        "growth_percent": round(100 * (end[2] - baseline[2]) / baseline[2], 1),
+        "same_job_process": baseline[1] == end[1],
+        "peak_mib": mib(max(rss for _, _, rss in samples)),
         "by_minute_mib": [mib(rss) for rss in by_minute.values()],
     }
 
@@ -345,6 +372,19 @@ def dead_letter_reasons(records: list[tuple[bytes | None, bytes]]) -> dict[str, 
     return dict(sorted(Counter(json.loads(value)["reason"] for _, value in records).items()))
 
 
+@contextlib.contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """Keeps stdout for the JSON summary: what child processes print goes to stderr meanwhile."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 FULL = Plan(
     seconds=30 * 60,
     rate=5.0,
@@ -395,7 +435,8 @@ def main() -> None:
         )
     good, repeated = good_articles(inputs, {article["id"] for article in articles})
     started = time.monotonic()
-    expected = backfill_alerts(write_jsonl(args.work_dir / "good-articles.jsonl", good), args.work_dir)
+    with stdout_to_stderr():
+        expected = backfill_alerts(write_jsonl(args.work_dir / "good-articles.jsonl", good), args.work_dir)
     summary = {
         "plan": asdict(plan),
         "relevant_share": args.relevant_share,
@@ -408,6 +449,7 @@ def main() -> None:
         "dead_letters_by_reason": dead_letter_reasons(letters),
         "work_dir": str(args.work_dir),
     }
+    (args.work_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps(summary, indent=2))
 
 
