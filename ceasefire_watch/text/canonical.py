@@ -90,6 +90,9 @@ def canonical_name(name: str, acronyms: Mapping[str, str] = {}) -> str:
     possessive = re.match(r"^([A-Z][\w.\s-]*?)'s\s+([a-z].*)$", name)
     if possessive and (place := state_named(possessive.group(1))):
         return f"{ADJECTIVE_OF.get(place, place)} {possessive.group(2)}"
+    owned = re.match(r"^([a-z][\w\s-]*?)\s+of\s+([A-Z][\w\s]+)$", name)
+    if owned and (place := state_named(owned.group(2))) and (adjective := ADJECTIVE_OF.get(place)):
+        return f"{adjective} {owned.group(1)}"  # "foreign ministry of Qatar"
     located = re.match(r"^(.+?)\s+in\s+([A-Z][\w\s]+)$", name)
     if located and (place := state_named(located.group(2))) and (adjective := ADJECTIVE_OF.get(place)):
         body = located.group(1)

@@ -293,6 +293,11 @@ class _Article:
             owner = self.speaker_of_mention(possessor, depth + 1)
             if owner is not None and owner.kind == "organisation":
                 return owner
+        if possessor is not None and possessor.lower_ in {"his", "her"}:
+            # "his office said": the office of the person last named
+            owner = self.nearest_person(possessor, depth + 1)
+            if owner is not None:
+                return Speaker(f"{owner.name}'s {noun_phrase(token)}", "organisation", owner.speaks_for)
         if possessor is not None and possessor.lower_ in GROUP_PRONOUNS | {"its", "their"}:
             owner = self.nearest_group(possessor, depth + 1, organisations_only=False)
             if owner is not None and owner.kind == "state" and (nation := owner.speaks_for or owner.name):
@@ -336,18 +341,12 @@ class _Article:
 
     def statement_issuer(self, statement: Token, depth: int) -> Speaker | None:
         """Who issued `the statement`: its own modifier (`the Malaysian statement`, `a statement from
-        X`), else whoever last said something `in a statement` or issued one."""
-        for child in statement.children:
-            if child.dep_ == "amod" and (nation := country(child.text)):
-                return Speaker(nation, "state", nation)
-            source_phrase = child.dep_ == "prep" and child.lower_ in {"from", "by", "of"}
-            if child.dep_ in {"poss", "compound"} or source_phrase:
-                source = next((c for c in child.children if c.dep_ == "pobj"), child)
-                if (speaker := self.speaker_of_mention(source, depth + 1)) is not None:
-                    return speaker
+        X`), else whoever last said something `in a statement` or issued one, else the body last
+        named as acting (`according to the statement`)."""
+        if (named := self._named_issuer(statement, depth)) is not None:
+            return named
         if not any(child.lower_ in {"the", "this", "that"} for child in statement.lefts):
             return None
-        issuer: Speaker | None = None
         for earlier in reversed(self._statements):
             if earlier.i >= statement.i:
                 continue
@@ -357,8 +356,25 @@ class _Article:
             subject = cue_subject(verb, self._in_quote)
             if subject is not None and (issuer := self.speaker_of_mention(subject, depth + 1)) is not None:
                 return issuer
-        # "according to the statement": the body last named as acting issued it
         return self.nearest_group(statement, depth + 1, organisations_only=False)
+
+    def _named_issuer(self, statement: Token, depth: int) -> Speaker | None:
+        """`the Malaysian statement`, `a statement from X`, `X's statement`, `a statement issued by X`."""
+        sources: list[Token] = []
+        for child in statement.children:
+            if child.dep_ == "amod" and (nation := country(child.text)):
+                return Speaker(nation, "state", nation)
+            if child.dep_ == "acl":
+                agents = [c for c in child.children if c.dep_ == "agent" or c.lower_ == "by"]
+                sources += [c for agent in agents for c in agent.children if c.dep_ == "pobj"]
+            if child.dep_ == "prep" and child.lower_ in {"from", "by", "of"}:
+                sources += [c for c in child.children if c.dep_ == "pobj"]
+            if child.dep_ in {"poss", "compound"}:
+                sources.append(child)
+        for source in sources:
+            if (speaker := self.speaker_of_mention(source, depth + 1)) is not None:
+                return speaker
+        return None
 
     def nearest_person(self, pronoun: Token, depth: int) -> Speaker | None:
         """The person a he/she refers to: the latest sentence with a person as its subject.
