@@ -161,7 +161,9 @@ def ensure_prism(cache_dir: Path | None = None) -> Path:
             started = time.monotonic()
             sources = _patched_sources(go, workdir)
             built = workdir / "prism"
-            _run_go(go, ["build", "-o", str(built), PRISM_MAIN_PACKAGE], cwd=sources)
+            # -trimpath: the temporary source path stays out of the build cache's keys, so a rebuild
+            # reuses the compiled Beam packages, and out of the binary.
+            _run_go(go, ["build", "-trimpath", "-o", str(built), PRISM_MAIN_PACKAGE], cwd=sources)
             built.replace(target)
         _LOG.info("built Prism in %.0f s: %s", time.monotonic() - started, target)
     return target
