@@ -2,7 +2,7 @@
 poison input a minute and two broker outages of a minute, supervised as a process manager would.
 
 A local broker, and `ceasefire-watch run` on Prism as a separate process. Whenever the job exits
-on its own, that is an unsupervised death: its exit code and last traceback are kept, and it is
+on its own, that is an unsupervised death: its exit code and the traceback that caused it are kept, and it is
 started again at once. After the last article the job drains (its group commits every partition's
 end), then `ceasefire-watch backfill` runs over exactly the good articles that reached the articles
 topic, and the statement alert ids are compared: lost (in the backfill, not streamed), unexpected
@@ -190,7 +190,7 @@ class Supervisor(threading.Thread):
                 "at_seconds": round(self.elapsed()),
                 "exit_code": self._job.returncode,
                 "broker_down": self.broker_down.is_set(),
-                "log_tail": last_traceback(self._log_path()),
+                "first_failure": first_failure(self._log_path()),
             }
         )
 
@@ -201,14 +201,21 @@ class Supervisor(threading.Thread):
         kill_job(self._job, signal.SIGTERM)
 
 
-def last_traceback(log: Path) -> str:
-    """The project's frames and the exception of the last Python traceback in a job's log, or the
-    log's last lines when it has none."""
+def first_failure(log: Path) -> str:
+    """The project's frames and the exception of the first traceback in a job's log that passes
+    through the project's code (the cause; what follows is the runner shutting down), else of the
+    last traceback, else the log's last lines."""
     lines = log.read_text("utf-8", errors="replace").splitlines()
     starts = [i for i, line in enumerate(lines) if "Traceback (most recent call last)" in line]
-    if not starts:
-        return "\n".join(lines[-30:])
-    body = lines[starts[-1] + 1 :]
+    summaries = [_summary(lines[start + 1 :]) for start in starts]
+    return next(
+        (s for s in summaries if "/ceasefire_watch/" in s),
+        summaries[-1] if summaries else "\n".join(lines[-30:]),
+    )
+
+
+def _summary(body: list[str]) -> str:
+    """A traceback's frames in the project's code, then its exception line."""
     end = next((i for i, line in enumerate(body) if line and not line[0].isspace()), len(body) - 1)
     frames = [
         f"{line.strip()}: {body[i + 1].strip()}"
