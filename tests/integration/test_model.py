@@ -61,18 +61,28 @@ def test_classify_command_writes_one_prediction_per_line(tmp_path: Path):
     assert all(p["relevant"] == (p["stance"] is not None) for p in predictions)
 
 
-def test_evaluate_command_reports_the_test_split_and_the_blind_set(tmp_path: Path):
-    """`evaluate` scores the model and its baselines on the held-out split and on the blind set."""
+def test_evaluate_command_reports_the_test_split_the_blind_set_and_the_gold_articles(tmp_path: Path):
+    """`evaluate` scores the model and named baselines on held-out split, blind set and gold articles."""
     output = tmp_path / "evaluation.json"
     completed = subprocess.run(
         cli("evaluate", "--output", str(output)), check=True, cwd=REPO_ROOT, capture_output=True, text=True
     )
     report = json.loads(output.read_text("utf-8"))
-    assert set(report["sets"]) == {"corpus_test", "blind"}
+    assert set(report["sets"]) == {"corpus_test", "blind", "articles_gold", "articles_blind"}
+    assert {"onnx_int8", "lexicon_then_onnx_int8", "keyword_rules"} <= set(report["systems"])
     held_out, blind = report["sets"]["corpus_test"], report["sets"]["blind"]
     assert {"onnx_int8", "lexicon_then_onnx_int8", "keyword_rules"} <= set(held_out["systems"])
     assert held_out["systems"]["onnx_int8"]["stance_macro_f1"] >= 0.85
     assert held_out["systems"]["onnx_int8"]["relevance_f1"] >= 0.95
     assert blind["examples"] >= 400
     assert "refusal_as_carrying_on" in blind["systems"]["onnx_int8"]["accuracy_by_phenomenon"]
-    assert "### blind" in completed.stdout and "confusion" in completed.stdout
+    articles = report["sets"]["articles_blind"]
+    assert articles["figurative_articles"] >= 1
+    model = articles["systems"]["onnx_int8"]
+    assert model["alerts_on_figurative_articles"] == 0
+    assert 0 < model["found_with_right_stance"] <= model["found"] <= model["expected_statements"]
+    matrix = model["confusion_matrix"]["rows_gold_columns_predicted"]
+    assert sum(map(sum, matrix)) >= model["expected_statements"]
+    assert "keyword_rules" in articles["systems"]
+    assert "### blind" in completed.stdout and "### articles_gold" in completed.stdout
+    assert "confusion" in completed.stdout
