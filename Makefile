@@ -42,7 +42,7 @@ train:  ## Fine-tune the stance model (installs the train extra: torch)
 	$(BIN)/pip install --quiet -e '.[dev,train]'
 	$(BIN)/ceasefire-watch train
 
-evaluate:  ## Evaluate the bundled model on the held-out test split
+evaluate:  ## Evaluate the bundled model on the test split, the blind set and the gold articles
 	$(BIN)/ceasefire-watch evaluate
 
 benchmark: setup  ## Throughput and latency through the real broker and pipeline
