@@ -47,7 +47,9 @@ _through_outages = retry(
     reraise=True,
 )
 """Creating a client retries through a broker outage, with backoff, instead of failing the job."""
-_POLL_TIMEOUT_MS = 200
+_POLL_TIMEOUT_MS = 100
+"""As long as the broker holds an empty fetch. Longer polls keep idle bundles open longer, which
+costs CPU on Prism: an idle job used 0.21 of a core with 1 s polls (docs/runners.md)."""
 IDLE_RESUME_FIRST_SECONDS = 0.05
 IDLE_RESUME_MAX_SECONDS = 1.0
 PARTITION_DISCOVERY_SECONDS = 10.0
@@ -102,6 +104,19 @@ def start_offset(
     return end
 
 
+@_through_outages
+def _list_partitions(consumer: KafkaConsumer, topic: str) -> list[int]:
+    """The topic's partitions as the brokers know them now; the consumer caches metadata otherwise."""
+    consumer.topics()
+    return sorted(consumer.partitions_for_topic(topic))
+
+
+@_through_outages
+def _has_commits(consumer: KafkaConsumer, topic: str, partitions: list[int]) -> bool:
+    """Whether the consumer's group has committed an offset on any of the topic's partitions."""
+    return any(consumer.committed(TopicPartition(topic, partition)) is not None for partition in partitions)
+
+
 class _UnboundedOffsets(RestrictionProvider):
     """Restrictions that never end, each read in order by one reader: no splits, only checkpoints."""
 
@@ -151,11 +166,8 @@ class _ListPartitionsFn(beam.DoFn, _UnboundedOffsets):
         first_listing = next_position == 0
         if first_listing and not tracker.try_claim(0):
             return
-        self._consumer.topics()  # refreshes the metadata, which the consumer otherwise caches
-        partitions = sorted(self._consumer.partitions_for_topic(topic))
-        group_started = not first_listing or any(
-            self._consumer.committed(TopicPartition(topic, partition)) is not None for partition in partitions
-        )
+        partitions = _list_partitions(self._consumer, topic)
+        group_started = not first_listing or _has_commits(self._consumer, topic, partitions)
         for partition in partitions:
             if partition + 1 < next_position:
                 continue
