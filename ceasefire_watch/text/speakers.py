@@ -85,6 +85,14 @@ def _without_datelines(text: str) -> str:
 _PAIR_NOUNS = frozenset({"side", "party", "country", "government", "army", "delegation", "federation"})
 
 
+def _is_speech_cue(token: Token, lemma: str) -> bool:
+    """A speech verb (`said`, `warned`, `rejected`) or `according to`, not negated."""
+    speech = (lemma in SPEECH_LEMMAS and token.pos_ in {"VERB", "AUX"}) or (
+        token.lower_ == "according" and any(c.lower_ == "to" for c in token.children)
+    )
+    return speech and not any(child.dep_ == "neg" for child in token.children)
+
+
 def _counts_two(token: Token) -> bool:
     """`the two sides`, `both parties`."""
     return any(child.lower_ in {"two", "both", "warring", "rival"} for child in token.lefts)
@@ -114,32 +122,42 @@ class _Article:
             for token in sentence:
                 self._sentence_of[token.i] = index
         self.names = People(doc)
-        self._cues = [(group, [token.idx for token in group]) for group in self._find_cues()]
         # Subjects outside quotations by lemma, for "the spokesman added" after "a spokesman said".
         self._role_subjects: dict[str, list[Token]] = {}
-        for token in doc:
-            if token.dep_ in SUBJECT_DEPS and not self.in_quote(token):
-                self._role_subjects.setdefault(token.lemma_.lower(), []).append(token)
+        self._statements: list[Token] = []
+        self._joint_candidates: list[Token] = []  # "Israel and Hezbollah", for "the two sides"
+        # Bodies named with their state or owner, for "the ministry said" after "Egypt's foreign ministry".
+        self._qualified_bodies: list[Token] = []
+        speech: list[Token] = []
+        issued: list[Token] = []
+        for token in doc:  # one pass: attribution stays linear in the article
+            if self._in_quote[token.i]:
+                continue
+            lemma, dep = token.lemma_.lower(), token.dep_
+            if dep in SUBJECT_DEPS:
+                self._role_subjects.setdefault(lemma, []).append(token)
+            if lemma == "statement":
+                self._statements.append(token)
+            if lemma in ORG_NOUNS and any(
+                not is_lower(c) for c in token.lefts if c.dep_ in {"amod", "compound", "poss"}
+            ):
+                self._qualified_bodies.append(token)
+            if (
+                (token.pos_ == "PROPN" or lemma in ORG_NOUNS)
+                and dep != "conj"
+                and any(child.dep_ == "conj" for child in token.children)
+            ):
+                self._joint_candidates.append(token)
+            if _is_speech_cue(token, lemma):
+                speech.append(token)
+            elif lemma in {"issue", "make", "release", "publish"} and any(
+                c.dep_ == "dobj" and c.lemma_.lower() in STATEMENT_NOUNS for c in token.children
+            ):
+                issued.append(token)  # "issued a call", "released a statement"
+        self._cues = [(group, [token.idx for token in group]) for group in (speech, issued)]
         self._role_subject_offsets = {
             lemma: [token.i for token in tokens] for lemma, tokens in self._role_subjects.items()
         }
-        self._statements = [t for t in doc if t.lemma_.lower() == "statement" and not self._in_quote[t.i]]
-        self._joint_candidates = [
-            token
-            for token in doc
-            if not self._in_quote[token.i]
-            and token.dep_ != "conj"
-            and any(child.dep_ == "conj" for child in token.children)
-            and (token.pos_ == "PROPN" or token.lemma_.lower() in ORG_NOUNS)
-        ]
-        # Bodies named with their state or owner, for "the ministry said" after "Egypt's foreign ministry".
-        self._qualified_bodies = [
-            token
-            for token in doc
-            if token.lemma_.lower() in ORG_NOUNS
-            and not self._in_quote[token.i]
-            and any(not is_lower(c) for c in token.lefts if c.dep_ in {"amod", "compound", "poss"})
-        ]
 
     def in_quote(self, token: Token) -> bool:
         return self._in_quote[token.i]
@@ -476,28 +494,6 @@ class _Article:
         return Speaker(noun_phrase(role), "person", speaks_for_phrase(role))
 
     # -- attribution ----------------------------------------------------------------------------
-
-    def _find_cues(self) -> tuple[list[Token], list[Token]]:
-        """Speech verbs (and `according to`) outside quotations, and "issued a statement"-like
-        phrases, each in document order: found once, so attribution stays linear in the article."""
-        speech = [
-            token
-            for token in self.doc
-            if not self.in_quote(token)
-            and (
-                (token.lemma_.lower() in SPEECH_LEMMAS and token.pos_ in {"VERB", "AUX"})
-                or (token.lower_ == "according" and any(c.lower_ == "to" for c in token.children))
-            )
-            and not any(child.dep_ == "neg" for child in token.children)
-        ]
-        issued = [
-            token  # "issued a call", "released a statement"
-            for token in self.doc
-            if not self.in_quote(token)
-            and token.lemma_.lower() in {"issue", "make", "release", "publish"}
-            and any(c.dep_ == "dobj" and c.lemma_.lower() in STATEMENT_NOUNS for c in token.children)
-        ]
-        return speech, issued
 
     def cues_in(self, start: int, end: int) -> list[Token]:
         """The cues in [start, end), main clauses first."""
