@@ -29,6 +29,8 @@ _LOG = logging.getLogger(__name__)
 GROUP_SESSION_TIMEOUT_MS = 10_000
 """How long the broker keeps a job that stopped heartbeating (killed, frozen, cut off) in its group."""
 _BROKER_OUTAGE_SECONDS = 15 * 60
+_LOGIN_PROBE_MS = 15_000
+"""How long a second bootstrap may take before a listening broker is taken to refuse the client."""
 
 
 class BrokerLoginError(RuntimeError):
@@ -260,12 +262,14 @@ def _refused_logins(kafka: KafkaSettings) -> Iterator[None]:
     """Turn a failed bootstrap into BrokerLoginError when a broker answers on its port.
 
     kafka-python reports a refused SASL login as a dropped connection and retries it until its
-    bootstrap timeout, just as for a broker that is down; whether anything listens tells the two apart.
+    bootstrap timeout, just as for a broker that is down; whether anything listens tells the two
+    apart. A broker that came back while the bootstrap waited listens too, so a fresh bootstrap
+    must also fail before the client is called refused.
     """
     try:
         yield
     except KafkaTimeoutError:
-        if not _any_broker_listening(kafka.bootstrap_servers):
+        if not _any_broker_listening(kafka.bootstrap_servers) or _bootstraps(kafka):
             raise
         raise BrokerLoginError(
             f"the brokers at {kafka.bootstrap_servers} accept connections but refuse this client "
@@ -284,6 +288,15 @@ def _admin(kafka: KafkaSettings) -> KafkaAdminClient:
     """An admin client, retried through a broker outage; a refused login fails at once."""
     with _refused_logins(kafka):
         return KafkaAdminClient(**kafka.client_config(), client_id="ceasefire-watch-launcher")
+
+
+def _bootstraps(kafka: KafkaSettings) -> bool:
+    """Whether a fresh client gets in now (the outage ended), within a short wait."""
+    try:
+        KafkaAdminClient(**kafka.client_config(), bootstrap_timeout_ms=_LOGIN_PROBE_MS).close()
+    except KafkaTimeoutError:
+        return False
+    return True
 
 
 def _any_broker_listening(bootstrap_servers: str) -> bool:
