@@ -8,6 +8,7 @@ replays the messages, and the deterministic alert ids make the repeats recognisa
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Iterator
@@ -21,9 +22,10 @@ from apache_beam.transforms.core import RestrictionProvider, WatermarkEstimatorP
 from apache_beam.transforms.window import TimestampedValue
 from apache_beam.utils.timestamp import MIN_TIMESTAMP, Duration, Timestamp
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, KafkaTimeoutError
 from kafka.structs import OffsetAndMetadata
 from tenacity import (
+    Retrying,
     before_sleep_log,
     retry,
     retry_if_exception_type,
@@ -355,14 +357,17 @@ def _new_producer(kafka: KafkaSettings, max_message_bytes: int) -> KafkaProducer
 class _ProduceFn(beam.DoFn):
     """Sends each (key, value) and waits for every acknowledgement before the bundle ends.
 
-    A failed send fails the bundle, so the runner retries it and the reader does not commit.
+    A broker outage does not fail the bundle (Prism would fail the job with it): sends that time
+    out are sent again, with backoff, for up to BROKER_OUTAGE_SECONDS. Any other failed send fails
+    the bundle, so the reader does not commit. A message sent again may be written twice, with the
+    same bytes and id, never lost.
     """
 
     def __init__(self, kafka: KafkaSettings, topic: str, max_message_bytes: int) -> None:
         self._kafka = kafka
         self._topic = topic
         self._max_message_bytes = max_message_bytes
-        self._pending: list[Any] = []
+        self._pending: list[_Send] = []
 
     def setup(self) -> None:
         self._producer = _new_producer(self._kafka, self._max_message_bytes)
@@ -371,17 +376,57 @@ class _ProduceFn(beam.DoFn):
         self._pending = []
 
     def process(self, message: tuple[bytes, bytes]) -> None:
+        send = _Send(message)
+        with contextlib.suppress(KafkaTimeoutError):  # no metadata during an outage: sent at bundle end
+            send.future = self._send(message)
+        self._pending.append(send)
+
+    def _send(self, message: tuple[bytes, bytes]) -> Any:
         key, value = message
-        self._pending.append(self._producer.send(self._topic, key=key, value=value))
+        return self._producer.send(self._topic, key=key, value=value)
 
     def finish_bundle(self) -> None:
-        self._producer.flush()
-        for future in self._pending:
-            future.get(timeout=30)
+        for attempt in Retrying(
+            retry=retry_if_exception_type(KafkaTimeoutError),
+            wait=wait_exponential(multiplier=1, max=30),
+            stop=stop_after_delay(BROKER_OUTAGE_SECONDS),
+            before_sleep=before_sleep_log(_LOG, logging.WARNING),
+            reraise=True,
+        ):
+            with attempt:
+                for send in self._pending:
+                    if send.needs_sending():
+                        send.future = self._send(send.message)
+                self._producer.flush()
+                unacknowledged = sum(send.needs_sending() for send in self._pending)
+                if unacknowledged:
+                    raise KafkaTimeoutError(
+                        f"{unacknowledged} messages to {self._topic} not acknowledged yet"
+                    )
         self._pending = []
 
     def teardown(self) -> None:
         self._producer.close()
+
+
+@dataclass
+class _Send:
+    """One message of the bundle and its latest send."""
+
+    message: tuple[bytes, bytes]
+    future: Any = None
+
+    def needs_sending(self) -> bool:
+        """Not sent yet, or its send timed out or hit another retriable error (the broker was away);
+        a send that failed otherwise raises its error."""
+        if self.future is None:
+            return True
+        if not self.future.is_done or not self.future.failed():
+            return False
+        error = self.future.exception
+        if isinstance(error, KafkaTimeoutError) or getattr(error, "retriable", False):
+            return True
+        raise error
 
 
 class WriteToKafkaTopic(beam.PTransform):
