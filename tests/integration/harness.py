@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,9 +64,17 @@ def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 def start_job(
-    bootstrap: str, topics: Topics, group: str, log_path: Path, metrics_port: int = 0
+    bootstrap: str,
+    topics: Topics,
+    group: str,
+    log_path: Path,
+    metrics_port: int = 0,
+    extra_args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
-    """The streaming job in its own session, so a test can kill it and everything it started."""
+    """The streaming job in its own session, so a test can kill it and everything it started.
+
+    `extra_args` come last, so they override (`--brokers` of a SASL listener)."""
     command = cli(
         "run",
         "--runner",
@@ -85,10 +93,11 @@ def start_job(
         group,
         "--metrics-address",
         f"127.0.0.1:{metrics_port}",
+        *extra_args,
     )
     log = log_path.open("ab")
     return subprocess.Popen(
-        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO_ROOT
+        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO_ROOT, env=env
     )
 
 

@@ -50,15 +50,20 @@ def expected_alerts(articles: list[dict[str, Any]], tmp_path: Path) -> list[dict
     return expected
 
 
+@pytest.fixture
+def latest_reset(kafka_bootstrap, unique_topic_prefix, tmp_path, monkeypatch):
+    """A one-partition articles topic, a group under --offset-reset latest, the articles and their alerts."""
+    topics = Topics.create(kafka_bootstrap, unique_topic_prefix, article_partitions=1)
+    articles = sample_articles()
+    monkeypatch.setenv("CEASEFIRE_OFFSET_RESET", "latest")
+    return topics, f"{unique_topic_prefix}group", articles, expected_alerts(articles, tmp_path)
+
+
 def test_partitions_added_while_running_are_read_from_their_beginning(
-    kafka_bootstrap, unique_topic_prefix, tmp_path, monkeypatch
+    kafka_bootstrap, latest_reset, tmp_path
 ):
     """Under --offset-reset latest, articles published to partitions added after the start all give alerts."""
-    topics = Topics.create(kafka_bootstrap, unique_topic_prefix, article_partitions=1)
-    group = f"{unique_topic_prefix}group"
-    articles = sample_articles()
-    expected = expected_alerts(articles, tmp_path)
-    monkeypatch.setenv("CEASEFIRE_OFFSET_RESET", "latest")
+    topics, group, articles, expected = latest_reset
 
     job = start_job(kafka_bootstrap, topics, group, tmp_path / "job.log")
     try:
@@ -78,14 +83,10 @@ def test_partitions_added_while_running_are_read_from_their_beginning(
 
 
 def test_partitions_added_while_the_job_was_down_are_read_from_their_beginning(
-    kafka_bootstrap, unique_topic_prefix, tmp_path, monkeypatch
+    kafka_bootstrap, latest_reset, tmp_path
 ):
     """Under --offset-reset latest, a restarted job reads partitions added while it was stopped."""
-    topics = Topics.create(kafka_bootstrap, unique_topic_prefix, article_partitions=1)
-    group = f"{unique_topic_prefix}group"
-    articles = sample_articles()
-    expected = expected_alerts(articles, tmp_path)
-    monkeypatch.setenv("CEASEFIRE_OFFSET_RESET", "latest")
+    topics, group, articles, expected = latest_reset
 
     job = start_job(kafka_bootstrap, topics, group, tmp_path / "job-1.log")
     try:

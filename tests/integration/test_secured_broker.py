@@ -10,7 +10,16 @@ from collections.abc import Iterator
 import pytest
 
 from ceasefire_watch.dev.kafka import LocalKafka
-from tests.integration.harness import REPO_ROOT, SAMPLES, Topics, cli, collect, is_statement, kill_job
+from tests.integration.harness import (
+    REPO_ROOT,
+    SAMPLES,
+    Topics,
+    cli,
+    collect,
+    is_statement,
+    kill_job,
+    start_job,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -48,31 +57,14 @@ def test_the_job_publish_and_tail_work_over_sasl(secured_broker, unique_topic_pr
     SCRAM-SHA-256, and no password reaches any output."""
     topics = Topics.create(secured_broker.bootstrap_servers, unique_topic_prefix, article_partitions=1)
     log_path = tmp_path / "job.log"
-    command = cli(
-        "run",
-        *sasl_flags(secured_broker, "SCRAM-SHA-512"),
-        "--articles-topic",
-        topics.articles,
-        "--alerts-topic",
-        topics.alerts,
-        "--dead-letter-topic",
-        topics.dead_letters,
-        "--positions-topic",
-        topics.positions,
-        "--group",
+    job = start_job(
+        secured_broker.bootstrap_servers,
+        topics,
         f"{unique_topic_prefix}group",
-        "--metrics-address",
-        "127.0.0.1:0",
+        log_path,
+        extra_args=sasl_flags(secured_broker, "SCRAM-SHA-512"),
+        env=with_password(PASSWORD),
     )
-    with log_path.open("ab") as log:
-        job = subprocess.Popen(
-            command,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=REPO_ROOT,
-            env=with_password(PASSWORD),
-        )
     try:
         reference = [
             line
