@@ -292,8 +292,10 @@ def run(
         metrics_host=host or "127.0.0.1",
         metrics_port=int(port),
     )
+    with _exit_on(metrics.MetricsAddressInUseError, 2):
+        if settings.metrics_port:  # claimed first: a taken address stops the job before it waits for brokers
+            metrics.serve(settings.metrics_host, settings.metrics_port)
     with (
-        _exit_on(metrics.MetricsAddressInUseError, 2),
         _exit_on(GroupInUseError, 3),
         _exit_on(BrokerLoginError, 4),
         exclusive_group(kafka, group, articles_topic),
