@@ -20,6 +20,7 @@ from ceasefire_watch.text.wordlists import (
     NEWS_ORGANISATIONS,
     NEWS_WORDS,
     country,
+    strip_article,
 )
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
@@ -30,18 +31,17 @@ for _adjective, _nation in DEMONYMS.items():
     if _adjective.replace(" ", "").isalpha() and len(_adjective) > 2:
         ADJECTIVE_OF.setdefault(_nation, " ".join(word.capitalize() for word in _adjective.split()))
 
-_NATIONS = frozenset(DEMONYMS.values()) | frozenset(CAPITALS.values())
+_STATES: dict[str, str] = {
+    **{nation.lower(): nation for nation in (*DEMONYMS.values(), *CAPITALS.values())},
+    **COUNTRY_NAMES,
+    **CAPITALS,
+}
+"""Lower-cased country, capital and other state names, and the state each stands for."""
 
 
 def state_named(name: str) -> str | None:
     """The state a country or capital name stands for (`Kyiv`, `Ukraine` → Ukraine)."""
-    key = name.strip().lower()
-    if key in CAPITALS or key in COUNTRY_NAMES:
-        return CAPITALS.get(key) or COUNTRY_NAMES[key]
-    for nation in _NATIONS:
-        if nation.lower() == key:
-            return nation
-    return None
+    return _STATES.get(name.strip().lower())
 
 
 _PROPER_WORDS = r"(?:[A-Z][\w'’-]*\s+){1,7}?[A-Z][\w'’-]*"
@@ -82,7 +82,7 @@ def is_news_organisation(name: str) -> bool:
 
 def canonical_name(name: str, acronyms: Mapping[str, str] = {}) -> str:
     """The one form of a speaker's name, for the forms listed in the module docstring."""
-    name = re.sub(r"^(?:the|a|an)\s+", "", name.translate(_APOSTROPHES).strip(), flags=re.IGNORECASE)
+    name = strip_article(name.translate(_APOSTROPHES))
     if name in acronyms or name in KNOWN_ACRONYMS:
         return acronyms.get(name) or KNOWN_ACRONYMS[name]
     if (place := state_named(name)) is not None:
@@ -107,8 +107,7 @@ def same_speaker_name(a: str | None, b: str | None) -> bool:
 
 
 def _key(name: str | None) -> str:
-    text = (name or "").translate(_APOSTROPHES).strip().lower()
-    return re.sub(r"^(?:the|a|an)\s+", "", text)
+    return strip_article((name or "").translate(_APOSTROPHES)).lower()
 
 
 def canonical_speaker(speaker: Speaker, acronyms: Mapping[str, str] = {}) -> Speaker:
