@@ -525,7 +525,8 @@ class _Article:
     def headline_speaker(self, start: int) -> Speaker | None:
         """`Kremlin: ...`, `Hamas official: ...`: a headline's prefix names its speaker; a role
         is resolved to the person the story names with it."""
-        first_line = self.text.split("\n", 1)[0]
+        line_end = self.text.find("\n")
+        first_line = self.text if line_end < 0 else self.text[:line_end]  # no copy of the whole text
         prefix = re.match(r"([^:\n]{2,60}):\s+\S", first_line)
         if start >= len(first_line) or prefix is None:
             return None
