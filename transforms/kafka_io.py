@@ -27,7 +27,6 @@ from kafka.structs import OffsetAndMetadata
 from tenacity import (
     Retrying,
     before_sleep_log,
-    retry,
     retry_if_exception_type,
     stop_after_delay,
     wait_exponential,
@@ -41,14 +40,16 @@ UNBOUNDED_END = 2**63 - 1
 BROKER_OUTAGE_SECONDS = 15 * 60
 """How long clients keep retrying to reach the brokers before the step fails (and the job with it)."""
 _LOG = logging.getLogger(__name__)
-_through_outages = retry(
+_OUTAGE_RETRIES = Retrying(
     retry=retry_if_exception_type(KafkaError),
     wait=wait_exponential(multiplier=1, max=30),
     stop=stop_after_delay(BROKER_OUTAGE_SECONDS),
     before_sleep=before_sleep_log(_LOG, logging.WARNING),
     reraise=True,
 )
-"""Creating a client retries through a broker outage, with backoff, instead of failing the job."""
+"""Through a broker outage, with backoff, instead of failing the job."""
+_through_outages = _OUTAGE_RETRIES.wraps
+"""Creating a client retries through a broker outage."""
 _POLL_TIMEOUT_MS = 100
 """As long as the broker holds an empty fetch. Longer polls keep idle bundles open longer, which
 costs CPU on Prism: an idle job used 0.21 of a core with 1 s polls (docs/runners.md)."""
@@ -386,13 +387,7 @@ class _ProduceFn(beam.DoFn):
         return self._producer.send(self._topic, key=key, value=value)
 
     def finish_bundle(self) -> None:
-        for attempt in Retrying(
-            retry=retry_if_exception_type(KafkaTimeoutError),
-            wait=wait_exponential(multiplier=1, max=30),
-            stop=stop_after_delay(BROKER_OUTAGE_SECONDS),
-            before_sleep=before_sleep_log(_LOG, logging.WARNING),
-            reraise=True,
-        ):
+        for attempt in _OUTAGE_RETRIES.copy(retry=retry_if_exception_type(KafkaTimeoutError)):
             with attempt:
                 for send in self._pending:
                     if send.needs_sending():

@@ -46,7 +46,9 @@ class _Producer:
 
 def _writer(producer: _Producer, monkeypatch: pytest.MonkeyPatch) -> _ProduceFn:
     monkeypatch.setattr(kafka_io, "_new_producer", lambda kafka, size: producer)
-    monkeypatch.setattr(kafka_io, "wait_exponential", lambda **kwargs: lambda retry_state: 0)
+    monkeypatch.setattr(
+        kafka_io, "_OUTAGE_RETRIES", kafka_io._OUTAGE_RETRIES.copy(wait=lambda retry_state: 0)
+    )
     writer = _ProduceFn(KafkaSettings(), "alerts", 1_000_000)
     writer.setup()
     writer.start_bundle()
