@@ -23,7 +23,7 @@ from ceasefire_watch.text.wordlists import (
     strip_article,
 )
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
+APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 
 ADJECTIVE_OF: dict[str, str] = {}
 """A country's adjective (`Russia` → Russian), the first plain-word demonym listed for it."""
@@ -73,7 +73,7 @@ def acronyms_in(text: str) -> dict[str, str]:
 def is_news_organisation(name: str) -> bool:
     """Whether a name is a news outlet's: a known agency, or an outlet word as its last noun."""
     key = re.sub(r"^(?:the|state|state-run|semi-official|public|official)\s+", "", name.lower().strip())
-    key = key.translate(_APOSTROPHES)
+    key = key.translate(APOSTROPHES)
     if key in NEWS_ORGANISATIONS or key.split(" ")[-1] in NEWS_ORGANISATIONS:
         return True
     words = re.findall(r"[a-z0-9]+", key)
@@ -82,7 +82,7 @@ def is_news_organisation(name: str) -> bool:
 
 def canonical_name(name: str, acronyms: Mapping[str, str] = {}) -> str:
     """The one form of a speaker's name, for the forms listed in the module docstring."""
-    name = strip_article(name.translate(_APOSTROPHES))
+    name = strip_article(name.translate(APOSTROPHES))
     if name in acronyms or name in KNOWN_ACRONYMS:
         return acronyms.get(name) or KNOWN_ACRONYMS[name]
     if (place := state_named(name)) is not None:
@@ -107,7 +107,7 @@ def same_speaker_name(a: str | None, b: str | None) -> bool:
 
 
 def _key(name: str | None) -> str:
-    return strip_article((name or "").translate(_APOSTROPHES)).lower()
+    return strip_article((name or "").translate(APOSTROPHES)).lower()
 
 
 def canonical_speaker(speaker: Speaker, acronyms: Mapping[str, str] = {}) -> Speaker:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from ceasefire_watch.records import Speaker
+from ceasefire_watch.text.canonical import APOSTROPHES as _APOSTROPHES
 from ceasefire_watch.text.wordlists import (
     ALIAS_WORDS,
     CAPITALS,
@@ -64,12 +65,23 @@ def _is_name_word(token: Token) -> bool:
         return True
     return (
         text[:1].isupper()
-        and text.replace("-", "").replace("'", "").isalpha()
+        and text.translate(_APOSTROPHES).replace("-", "").replace("'", "").isalpha()
         and not (len(text) > 1 and text.isupper())
         and token.lower_ not in {"the", "a", "an"}
         and token.ent_type_ not in {"DATE", "TIME", "CARDINAL", "ORDINAL"}
         and (token.pos_ == "PROPN" or token.ent_type_ == "PERSON")
     )
+
+
+def _continues_name(doc: Doc, index: int) -> bool:
+    """`Ki-moon` after `Ban`, `Na'eem` after `Sami`: name parts the tagger does not call proper."""
+    token, previous = doc[index], doc[index - 1]
+    if index < 2 or previous.whitespace_ or not token.is_alpha:
+        return bool(_INNER_APOSTROPHE.fullmatch(token.text)) and index > 0 and _is_name_word(previous)
+    return previous.text == "-" and not doc[index - 2].whitespace_ and _is_name_word(doc[index - 2])
+
+
+_INNER_APOSTROPHE = re.compile(r"[A-Z][a-z]{0,3}['’][A-Za-z]{2,}")
 
 
 def _name_chains(doc: Doc) -> Iterator[tuple[int, int]]:
@@ -89,11 +101,11 @@ def _name_chains(doc: Doc) -> Iterator[tuple[int, int]]:
                 and end + 1 < len(doc)
                 and (doc[end + 1].text == "-" or _is_name_word(doc[end + 1]))
             )
-            if _is_name_word(token) or joined or particle:
+            if _is_name_word(token) or joined or particle or _continues_name(doc, end):
                 end += 1
             else:
                 break
-        while end > index and not _is_name_word(doc[end - 1]):
+        while end > index and not (_is_name_word(doc[end - 1]) or _continues_name(doc, end - 1)):
             end -= 1
         # A particle or hyphenated prefix just before the run belongs to it (`Mehraj-ud-Din`).
         while index >= 2 and doc[index - 1].text == "-" and not doc[index - 1].whitespace_:
@@ -263,8 +275,10 @@ def entity_of(token: Token) -> Span | None:
 
 
 def _surname_key(name: str) -> str:
+    """One key for a surname's spellings: `Na’eem` and `Na'eem`, `Zelenskiy` and `Zelensky`."""
     words = name.split()
-    return words[-1].lower() if words else ""
+    surname = words[-1].lower().translate(_APOSTROPHES) if words else ""
+    return surname[:-2] + "y" if surname.endswith("iy") else surname
 
 
 class People:
@@ -307,6 +321,10 @@ class People:
                 self._person_at[index] = key
         for key, name in full.items():
             self.people[key] = Person(name, speaks_for.get(key), frozenset(titles.get(key, ())))
+
+    def by_surname(self, text: str) -> Person | None:
+        """The person a bare surname names (`Zelenskiy:` in a headline, which tags it poorly)."""
+        return self.people.get(_surname_key(text)) if " " not in text.strip() else None
 
     def person_at(self, token: Token) -> Person | None:
         key = self._person_at.get(token.i)

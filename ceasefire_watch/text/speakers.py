@@ -459,6 +459,10 @@ class _Article:
             p.name.lower() for p in self.names.people.values()
         }:
             return speaker
+        wanted = ROLE_SYNONYMS.get(role.lemma_.lower(), {role.lemma_.lower()})
+        holders = [person for person in self.names.people.values() if wanted & person.titles]
+        if len(holders) == 1:
+            return holders[0].speaker()  # `ELN commander:` for the story's only commander
         sides = {(country(t.text) or t.text).lower() for t in prefix[:-1]}
         for key in dict.fromkeys(key for _, key in self.names.mentions):
             person = self.names.people[key]
@@ -527,18 +531,33 @@ class _Article:
         is resolved to the person the story names with it."""
         line_end = self.text.find("\n")
         first_line = self.text if line_end < 0 else self.text[:line_end]  # no copy of the whole text
+        if start >= len(first_line):
+            return None
+        if (pair := _HEADLINE_PAIR.match(first_line)) is not None:
+            return self._headline_pair(pair)
         prefix = re.match(r"([^:\n]{2,60}):\s+\S", first_line)
-        if start >= len(first_line) or prefix is None:
+        if prefix is None:
             return None
         if (state := state_named(prefix.group(1))) is not None:
             return Speaker(state, "state", state)
         span = self.doc.char_span(0, prefix.end(1), alignment_mode="contract")
         if span is None or len(span) == 0 or len(span) > 6 or any(t.pos_ in {"VERB", "AUX"} for t in span):
             return None  # "X told reporters: ..." is a sentence, not a headline
+        if (person := self.names.by_surname(span.text)) is not None:
+            return person.speaker()
         head = span[-1]  # headlines parse poorly; the prefix's last word is its head
         if head.lemma_.lower() in PERSON_NOUNS and head.tag_ not in {"NNS", "NNPS"}:
             return self.headline_role(span)
         return self.speaker_of_mention(head) or group_speaker(strip_article(span.text), "ORG")
+
+    def _headline_pair(self, pair: re.Match[str]) -> Speaker | None:
+        """`Thailand, Cambodia sign truce`: headlines join two parties with a comma."""
+        spans = [self.doc.char_span(*pair.span(group), alignment_mode="contract") for group in (1, 2)]
+        parties = [self._single_speaker(span.root, 1) if span else None for span in spans]
+        known = [party for party in parties if party is not None and party.kind != "joint"]
+        if len(known) < 2:
+            return None
+        return Speaker(" and ".join(party.name for party in known), "joint", None, tuple(known))
 
     def _own_attribution(self, quote: tuple[int, int]) -> Speaker | None:
         lead_start, tail_end = quotation_with_attribution(self.text, quote, self.quotes)
@@ -601,6 +620,11 @@ class _Article:
                     return speaker
         return None
 
+
+_HEADLINE_PAIR = re.compile(
+    r"([A-Z][^,:\n]{1,40}), ([A-Z][^,:\n]{1,40}?) (?=(?:agree|sign|accept|reach|announce|declare|extend)\w*\b)"
+)
+"""A headline's `Thailand, Cambodia sign ...`: two parties joined by a comma, then what they did."""
 
 _HEADLINE_ROLE_REACH_CHARS = 2_000
 """How far into the story a headline's `Hamas official:` is looked up by name."""
