@@ -133,7 +133,10 @@ def noun_phrase(head: Token, proper: bool = False) -> str:
             end = _phrase_end(objects[0]) + 1
         else:
             break
-    return strip_article(doc[start:end].text)
+    phrase = strip_article(doc[start:end].text)
+    if doc[start].is_sent_start and doc[start].pos_ == "NOUN" and doc[start].text.istitle():
+        phrase = phrase[:1].lower() + phrase[1:]  # "Residents of Tripoli said": a noun, not a name
+    return phrase
 
 
 def _phrase_end(token: Token) -> int:

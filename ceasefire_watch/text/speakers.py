@@ -509,6 +509,10 @@ class _Article:
     def speaker_in(self, start: int, end: int) -> Speaker | None:
         for cue in self.cues_in(start, end):
             subject = cue_subject(cue, self._in_quote)
+            if subject is not None and cue.lemma_.lower() == "quote":
+                # whoever quotes someone as saying relays them, named outlet or not
+                if (relayed := self._relayed_source(cue, subject)) is not None:
+                    return relayed
             speaker = self.speaker_of_mention(subject) if subject is not None else None
             if speaker is None and subject is not None:
                 speaker = self._relayed_source(cue, subject)
