@@ -35,6 +35,7 @@ from ceasefire_watch.config import (
     PipelineSettings,
     TopicSettings,
 )
+from ceasefire_watch.memory import return_large_buffers_to_the_os
 from ceasefire_watch.model.corpus import FP32_DIR, REPO_ROOT
 from ceasefire_watch.runners import RunnerName, RunningPipeline, new_pipeline
 
@@ -232,6 +233,7 @@ def start_streaming_job(
     """Build the streaming graph on the chosen runner and start it in the background."""
     from ceasefire_watch.pipelines.streaming import build_streaming_pipeline
 
+    return_large_buffers_to_the_os()
     if settings.metrics_port:
         metrics.serve(settings.metrics_host, settings.metrics_port)
     pipeline = new_pipeline(runner, streaming=True, beam_args=beam_args)

@@ -509,10 +509,13 @@ class _Article:
     def speaker_in(self, start: int, end: int) -> Speaker | None:
         for cue in self.cues_in(start, end):
             subject = cue_subject(cue, self._in_quote)
-            if subject is not None and cue.lemma_.lower() == "quote":
-                # whoever quotes someone as saying relays them, named outlet or not
-                if (relayed := self._relayed_source(cue, subject)) is not None:
-                    return relayed
+            relayed = (  # whoever quotes someone as saying relays them, named outlet or not
+                self._relayed_source(cue, subject)
+                if subject is not None and cue.lemma_.lower() == "quote"
+                else None
+            )
+            if relayed is not None:
+                return relayed
             speaker = self.speaker_of_mention(subject) if subject is not None else None
             if speaker is None and subject is not None:
                 speaker = self._relayed_source(cue, subject)
@@ -626,7 +629,8 @@ class _Article:
 
 
 _HEADLINE_PAIR = re.compile(
-    r"([A-Z][^,:\n]{1,40}), ([A-Z][^,:\n]{1,40}?) (?=(?:agree|sign|accept|reach|announce|declare|extend)\w*\b)"
+    r"([A-Z][^,:\n]{1,40}), ([A-Z][^,:\n]{1,40}?) "
+    r"(?=(?:agree|sign|accept|reach|announce|declare|extend)\w*\b)"
 )
 """A headline's `Thailand, Cambodia sign ...`: two parties joined by a comma, then what they did."""
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import platform
+
 import psutil
+import pytest
 from apache_beam.options.pipeline_options import PortableOptions
 
 from ceasefire_watch import runners
@@ -50,3 +54,13 @@ def test_prism_jobs_use_the_loopback_worker_pool(monkeypatch, tmp_path):
     options = runners.new_pipeline("prism", streaming=True)._options.view_as(PortableOptions)
     assert options.environment_type == "EXTERNAL"
     assert options.environment_config.startswith("127.0.0.1:")
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the threshold is glibc's")
+def test_large_buffers_are_returned_to_the_os_on_glibc(monkeypatch):
+    """On glibc the mmap threshold is fixed here and passed on to the processes the job starts."""
+    from ceasefire_watch import memory
+
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    assert memory.return_large_buffers_to_the_os() is True
+    assert os.environ["MALLOC_MMAP_THRESHOLD_"] == str(memory.MMAP_THRESHOLD_BYTES)
