@@ -108,8 +108,9 @@ def matched_spans(statement: str, predicted: Sequence[str], gold: Sequence[str])
 
 def _names(statement: dict[str, Any], acronyms: dict[str, str]) -> set[str]:
     """The gold speaker as canonical names: one per party for a joint speaker."""
-    parties = statement.get("parties") or [{"name": statement.get("speaker")}]
-    return {canonical_name(party["name"], acronyms).lower() for party in parties if party.get("name")}
+    parties = statement.get("parties") or [statement.get("speaker")]
+    names = [party.get("name") if isinstance(party, dict) else party for party in parties]  # both forms
+    return {canonical_name(name, acronyms).lower() for name in names if name}
 
 
 def _predicted_names(speaker: Speaker | None) -> set[str]:

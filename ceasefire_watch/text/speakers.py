@@ -9,8 +9,10 @@ the rules can be read and corrected.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 
@@ -76,11 +78,29 @@ _DATELINE = re.compile(
 """`KYIV (Harbour Wire) - `, `MANILA — `, `GOMA, Nov 3 (Wire) — ` at the start of a paragraph."""
 
 
+def _home_state(text: str) -> str | None:
+    """The state an article's dateline places it in: `KYIV (Wire) -` or `GOMA, Congo -`."""
+    dateline = _DATELINE.search(text)
+    if dateline is None:
+        return None
+    place, _, rest = dateline.group(0).partition(",")
+    named = re.match(r"\s*([A-Z][a-z]+(?: [A-Z][a-z]+)?)", rest)
+    if named is not None and (state := state_named(named.group(1))) is not None:
+        return state
+    city = re.match(r"[A-Z][A-Z.'’ -]*[A-Z]", place)
+    return state_named(city.group(0).replace("-", " ").title()) if city else None
+
+
 def _without_datelines(text: str) -> str:
     """The text with datelines blanked (offsets kept): a place and an outlet are never the speaker,
     and the parser reads the sentence after them better without them."""
     return _DATELINE.sub(lambda match: " " * len(match.group(0)), text)
 
+
+_STATE_BODIES = frozenset(
+    {"army", "cabinet", "government", "military", "ministry", "navy", "police", "presidency"}
+)
+"""Bodies every state has: unnamed, they are the state's where the story is datelined."""
 
 _PAIR_NOUNS = frozenset({"side", "party", "country", "government", "army", "delegation", "federation"})
 
@@ -110,8 +130,9 @@ def _inside_quotations(doc: Doc, quotes: Sequence[tuple[int, int]]) -> list[bool
 class _Article:
     """One parsed article and what attribution needs from it: quotations, people, sentences."""
 
-    def __init__(self, doc: Doc, acronyms: dict[str, str]) -> None:
+    def __init__(self, doc: Doc, acronyms: dict[str, str], home_state: str | None = None) -> None:
         self.doc = doc
+        self.home_state = home_state  # whose `the defence ministry` is, where the article names no owner
         self.text = doc.text
         self.acronyms = acronyms
         self.quotes = find_quotations(self.text)
@@ -325,7 +346,36 @@ class _Article:
         if possessor is None and definite and (earlier := self._earlier_named_body(token)) is not None:
             return self._organisation_body(earlier, depth + 1)
         name = noun_phrase(token)
+        unowned = possessor is None and all(is_lower(t) for t in token.lefts) and name == name.lower()
+        if definite and unowned and token.lemma_.lower() in _STATE_BODIES:
+            if (state := self._state_in_context(token)) is not None:
+                return Speaker(f"{ADJECTIVE_OF.get(state, state)} {name}", "organisation", state)
         return Speaker(name, "organisation", speaks_for_phrase(token) or name)
+
+    def _state_in_context(self, body: Token) -> str | None:
+        """Whose `the defence ministry` is: the one state its sentence names, else the dateline's
+        (in a story from Bogota it is Colombia's)."""
+        sentence = self.sentences[self.sentence_index(body)]
+        named = {state_named(t.text) or country(t.text) for t in sentence if t.pos_ in {"PROPN", "ADJ"}}
+        named.discard(None)
+        return named.pop() if len(named) == 1 else self._main_state
+
+    @functools.cached_property
+    def _main_state(self) -> str | None:
+        """The state the story names most, the dateline's among equals (a story from Doha may be
+        about Congo)."""
+        counts = Counter(
+            state
+            for token in self.doc
+            if token.pos_ in {"PROPN", "ADJ"} and (state := state_named(token.text) or country(token.text))
+        )
+        if not counts:
+            return self.home_state
+        most = max(counts.values())
+        if self.home_state is not None and counts[self.home_state] == most:
+            return self.home_state
+        leaders = [state for state, count in counts.items() if count == most]
+        return leaders[0] if len(leaders) == 1 else None
 
     def _earlier_named_body(self, body: Token) -> Token | None:
         """`the ministry` or `the defence ministry`: the latest body of that kind named with its owner."""
@@ -480,6 +530,8 @@ class _Article:
         """
         wanted = ROLE_SYNONYMS.get(role.lemma_.lower(), {role.lemma_.lower()})
         modifiers = identifying_modifiers(role)
+        if "\n" in self.text[role.idx :] and "\n" not in self.text[: role.idx]:
+            reach = len(self.sentences)  # `Kremlin spokesman says ...`: the story names him later
         limit = self.sentence_index(role) + reach
         before = [key for end, key in reversed(self.names.mentions) if end < role.i]
         after = [key for end, key in self.names.mentions if end > role.i and self._sentence_of[end] <= limit]
@@ -646,12 +698,12 @@ def _paragraph_end(text: str, position: int) -> int:
 def _parse_reach(text: str, spans: Sequence[tuple[int, int]]) -> int:
     """How much of the article attribution needs parsed: speakers are named before or beside their
     statements, so the text up to the last statement's paragraph, and one paragraph more when its
-    quotation runs on into it. A headline's `Hamas official:` is named further into the story."""
+    quotation runs on into it. A headline's `Hamas official` is named further into the story."""
     reach = _paragraph_end(text, max(end for _, end in spans))
     if len(re.findall(r"[“”\"]", text[text.rfind("\n", 0, reach) + 1 : reach])) % 2:
         reach = _paragraph_end(text, reach + 1)
     headline_end = text.find("\n")
-    if min(start for start, _ in spans) < headline_end and ":" in text[:headline_end]:
+    if min(start for start, _ in spans) < headline_end:
         reach = max(reach, _paragraph_end(text, min(len(text), _HEADLINE_ROLE_REACH_CHARS)))
     return reach
 
@@ -677,6 +729,6 @@ class SpeakerAttributor:
         if not spans:
             return []
         doc = self._nlp(_without_datelines(text[: _parse_reach(text, spans)]))
-        article = _Article(doc, acronyms_in(text))
+        article = _Article(doc, acronyms_in(text), _home_state(text))
         speakers = [article.speaker_for(start, end) for start, end in spans]
         return [canonical_speaker(s, article.acronyms) if s is not None else None for s in speakers]
