@@ -100,7 +100,7 @@ def _without_datelines(text: str) -> str:
 _STATE_BODIES = frozenset(
     {"army", "cabinet", "government", "military", "ministry", "navy", "police", "presidency"}
 )
-"""Bodies every state has: unnamed, they are the state's where the story is datelined."""
+"""Bodies every state has: unnamed, they are the state's the story is about."""
 
 _PAIR_NOUNS = frozenset({"side", "party", "country", "government", "army", "delegation", "federation"})
 
@@ -347,9 +347,9 @@ class _Article:
             return self._organisation_body(earlier, depth + 1)
         name = noun_phrase(token)
         unowned = possessor is None and all(is_lower(t) for t in token.lefts) and name == name.lower()
-        if definite and unowned and token.lemma_.lower() in _STATE_BODIES:
-            if (state := self._state_in_context(token)) is not None:
-                return Speaker(f"{ADJECTIVE_OF.get(state, state)} {name}", "organisation", state)
+        state_body = definite and unowned and token.lemma_.lower() in _STATE_BODIES
+        if state_body and (state := self._state_in_context(token)) is not None:
+            return Speaker(f"{ADJECTIVE_OF.get(state, state)} {name}", "organisation", state)
         return Speaker(name, "organisation", speaks_for_phrase(token) or name)
 
     def _state_in_context(self, body: Token) -> str | None:
