@@ -98,9 +98,14 @@ def _without_datelines(text: str) -> str:
 
 
 _STATE_BODIES = frozenset(
-    {"army", "cabinet", "government", "military", "ministry", "navy", "police", "presidency"}
+    {"army", "cabinet", "government", "military", "ministry", "navy", "office", "police", "presidency"}
 )
 """Bodies every state has: unnamed, they are the state's the story is about."""
+
+_BODY_QUALIFIERS = frozenset(
+    {"armed", "defence", "defense", "foreign", "home", "information", "interior", "justice", "security"}
+)
+"""Words that say which body of a state, not whose: `the Defence Ministry` names no state."""
 
 _PAIR_NOUNS = frozenset({"side", "party", "country", "government", "army", "delegation", "federation"})
 
@@ -346,11 +351,25 @@ class _Article:
         if possessor is None and definite and (earlier := self._earlier_named_body(token)) is not None:
             return self._organisation_body(earlier, depth + 1)
         name = noun_phrase(token)
-        unowned = possessor is None and all(is_lower(t) for t in token.lefts) and name == name.lower()
-        state_body = definite and unowned and token.lemma_.lower() in _STATE_BODIES
+        state_body = self._is_state_body(token, possessor) and " in " not in name  # "in Kabul" says whose
         if state_body and (state := self._state_in_context(token)) is not None:
             return Speaker(f"{ADJECTIVE_OF.get(state, state)} {name}", "organisation", state)
         return Speaker(name, "organisation", speaks_for_phrase(token) or name)
+
+    @staticmethod
+    def _is_state_body(body: Token, possessor: Token | None) -> bool:
+        """`the defence ministry`, `the Interior Ministry`, `the prime minister's office`: a body of
+        a state that the phrase does not name."""
+        if body.lemma_.lower() not in _STATE_BODIES:
+            return False
+        owned_by_office = possessor is not None and possessor.lemma_.lower() in PERSON_NOUNS
+        if possessor is not None and not owned_by_office:
+            return False
+        determiners = (possessor if owned_by_office else body).lefts
+        words = [t for t in body.subtree if t.i < body.i and t.dep_ != "det" and not t.is_punct]
+        return any(c.lower_ in {"the", "this"} for c in determiners) and all(
+            t.lower_ in _BODY_QUALIFIERS or (is_lower(t) and t.ent_type_ == "") for t in words
+        )
 
     def _state_in_context(self, body: Token) -> str | None:
         """Whose `the defence ministry` is: the one state its sentence names, else the dateline's
