@@ -222,14 +222,18 @@ class _Article:
         return Speaker(" and ".join(party.name for party in known), "joint", None, tuple(known))
 
     def _split_nationalities(self, token: Token) -> Speaker | None:
-        """`Thai and Cambodian officials`: one party per nationality."""
+        """`Thai and Cambodian officials`, `Saudi and Houthi negotiators`: one party per modifier."""
         for child in token.lefts:
-            nations = [country(word.text) for word in (child, *child.conjuncts)]
-            if child.dep_ == "amod" and child.conjuncts and all(nations):
+            words = (child, *child.conjuncts)
+            if (
+                child.dep_ in {"amod", "compound", "nmod"}
+                and child.conjuncts
+                and not any(map(is_lower, words))
+            ):
                 kind: SpeakerKind = "person" if token.lemma_.lower() in PERSON_NOUNS else "organisation"
                 parties = tuple(
-                    Speaker(f"{word.text} {token.text}", kind, nation)
-                    for word, nation in zip((child, *child.conjuncts), nations, strict=True)
+                    Speaker(f"{word.text} {token.text}", kind, country(word.text) or word.text)
+                    for word in words
                 )
                 return Speaker(" and ".join(party.name for party in parties), "joint", None, parties)
         return None
@@ -291,13 +295,28 @@ class _Article:
         return None
 
     def _delegates_of_pair(self, token: Token, depth: int) -> Speaker | None:
-        """`Delegations from Armenia and Azerbaijan agreed`: the named pair speaks."""
+        """`Delegations from Armenia and Azerbaijan agreed`: the named pair speaks; `the armies of
+        India and Pakistan` are each state's army."""
         for prep in token.children:
             if prep.dep_ == "prep" and prep.lower_ in {"of", "from"}:
                 for named in prep.children:
                     if named.dep_ == "pobj" and named.conjuncts:
-                        return self.joint_speaker(named, depth + 1)
+                        return self._bodies_of(token, self.joint_speaker(named, depth + 1))
         return None
+
+    @staticmethod
+    def _bodies_of(body: Token, pair: Speaker | None) -> Speaker | None:
+        """The pair's own bodies when `body` is a body every state has (`armies`, `governments`)."""
+        if pair is None or body.lemma_.lower() not in _STATE_BODIES:
+            return pair
+        if any(party.kind != "state" for party in pair.parties):
+            return pair
+        lemma = body.lemma_.lower()
+        parties = tuple(
+            Speaker(f"{ADJECTIVE_OF.get(party.name, party.name)} {lemma}", "organisation", party.name)
+            for party in pair.parties
+        )
+        return Speaker(" and ".join(party.name for party in parties), "joint", None, parties)
 
     def _named_in_apposition(self, token: Token, depth: int) -> Speaker | None:
         """`The U.N. peacekeeping mission, MONUSCO, said`: the name beside the description speaks."""
@@ -362,10 +381,9 @@ class _Article:
         a state that the phrase does not name."""
         if body.lemma_.lower() not in _STATE_BODIES:
             return False
-        owned_by_office = possessor is not None and possessor.lemma_.lower() in PERSON_NOUNS
-        if possessor is not None and not owned_by_office:
+        if possessor is not None and possessor.lemma_.lower() not in PERSON_NOUNS:
             return False
-        determiners = (possessor if owned_by_office else body).lefts
+        determiners = (possessor or body).lefts  # "the prime minister's office"
         words = [t for t in body.subtree if t.i < body.i and t.dep_ != "det" and not t.is_punct]
         return any(c.lower_ in {"the", "this"} for c in determiners) and all(
             t.lower_ in _BODY_QUALIFIERS or (is_lower(t) and t.ent_type_ == "") for t in words
@@ -423,7 +441,10 @@ class _Article:
         """The parties `the two sides` refers to: the latest pair named before it."""
         for token in reversed(self._joint_candidates):
             if token.i < anaphor.i and (joint := self.joint_speaker(token, depth + 1)) is not None:
-                return joint
+                owner = token.head.head if token.head.lower_ in {"of", "from"} else None
+                if owner is None or owner.tag_ != "NNS" or anaphor.lemma_.lower() in {"country", "state"}:
+                    return joint
+                return self._bodies_of(owner, joint)  # "the armies of India and Pakistan ... the two sides"
         return None
 
     def statement_issuer(self, statement: Token, depth: int) -> Speaker | None:
