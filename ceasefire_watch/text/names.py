@@ -334,7 +334,8 @@ class People:
         """A named person inside a person-noun subject: `shopkeeper X`, `a spokesman, X,`, `alias X`.
 
         Inside a relative clause or a prepositional phrase only an alias counts (`a commander who
-        uses the alias X`); `a spokesman for X` names whom he speaks for, not him.
+        uses the alias X`), or a name set off after it (`a spokesman for X, Y,`); `a spokesman for
+        X` names whom he speaks for, not him.
         """
         if not (is_person_noun(head) or head.pos_ == "PROPN"):
             return None
@@ -347,6 +348,8 @@ class People:
                     continue
                 if child.dep_ not in {"relcl", "acl", "prep"} or self.named_by_alias(token):
                     return person
+                if child.dep_ == "prep" and token.dep_ == "appos" and is_person_noun(head):
+                    return person  # the parser hangs "Lway Yay Oo" on the TNLA
         return None
 
     def named_by_alias(self, token: Token) -> bool:
