@@ -93,7 +93,7 @@ def canonical_name(name: str, acronyms: Mapping[str, str] = {}) -> str:
     owned = re.match(r"^([a-z][\w\s-]*?)\s+of\s+([A-Z][\w\s]+)$", name)
     if owned and (place := state_named(owned.group(2))) and (adjective := ADJECTIVE_OF.get(place)):
         return f"{adjective} {owned.group(1)}"  # "foreign ministry of Qatar"
-    located = re.match(r"^(.+?)\s+in\s+([A-Z][\w\s]+)$", name)
+    located = re.match(r"^([a-z].*?)\s+in\s+([A-Z][\w\s]+)$", name)  # not a proper name's "Mission in Libya"
     if located and (place := state_named(located.group(2))) and (adjective := ADJECTIVE_OF.get(place)):
         body = located.group(1)
         if not any(country(word) for word in body.split()):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from spacy.tokens import Token
+from spacy.tokens import Span, Token
 
 from ceasefire_watch.records import Speaker
 from ceasefire_watch.text.names import GROUP_LABELS, entity_of, is_lower
@@ -101,6 +101,9 @@ def noun_phrase(head: Token, proper: bool = False) -> str:
     entity = entity_of(head)
     if proper and entity is not None and entity.label_ in GROUP_LABELS | {"PERSON", "FAC", "LOC"}:
         name = strip_article(re.split(r"[\n,(]", entity.text)[0]).strip()
+        name = re.sub(r"(?:\s+(?:in|of|for|and))+$", "", name)  # the tagger's "Mission in"
+        if (place := _mission_place(entity)) is not None:
+            name = f"{name} in {place}"  # "the UN Support Mission in Libya" is its name
         # "the pro-Kurdish Peoples' Party": a hyphenated description is not part of the name
         return re.sub(r"^[a-z]+-\S+\s+", "", re.sub(r"['’]s$", "", name))
     doc = head.doc
@@ -137,6 +140,24 @@ def noun_phrase(head: Token, proper: bool = False) -> str:
     if doc[start].is_sent_start and doc[start].pos_ == "NOUN" and doc[start].text.istitle():
         phrase = phrase[:1].lower() + phrase[1:]  # "Residents of Tripoli said": a noun, not a name
     return phrase
+
+
+def _mission_place(entity: Span) -> str | None:
+    """The place a UN-style mission or office is named after: `... Mission in Libya`."""
+    doc, end = entity.doc, entity.end
+    if entity[-1].lower_ == "in" and entity[-2].lower_ in _MISSION_WORDS:
+        end -= 1
+    elif entity[-1].lower_ not in _MISSION_WORDS:
+        return None
+    if end + 1 >= len(doc) or doc[end].lower_ != "in" or doc[end + 1].ent_type_ != "GPE":
+        return None
+    place_end = end + 2
+    while place_end < len(doc) and doc[place_end].ent_iob_ == "I" and doc[place_end].ent_type_ == "GPE":
+        place_end += 1
+    return doc[end + 1 : place_end].text
+
+
+_MISSION_WORDS = frozenset({"mission", "office", "force"})
 
 
 def _phrase_end(token: Token) -> int:
