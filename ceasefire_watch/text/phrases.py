@@ -102,8 +102,8 @@ def noun_phrase(head: Token, proper: bool = False) -> str:
     if proper and entity is not None and entity.label_ in GROUP_LABELS | {"PERSON", "FAC", "LOC"}:
         name = strip_article(re.split(r"[\n,(]", entity.text)[0]).strip()
         name = re.sub(r"(?:\s+(?:in|of|for|and))+$", "", name)  # the tagger's "Mission in"
-        if (place := _mission_place(entity)) is not None:
-            name = f"{name} in {place}"  # "the UN Support Mission in Libya" is its name
+        if (mission_place := _mission_place(entity)) is not None:
+            name = f"{name} in {mission_place}"  # "the UN Support Mission in Libya" is its name
         # "the pro-Kurdish Peoples' Party": a hyphenated description is not part of the name
         return re.sub(r"^[a-z]+-\S+\s+", "", re.sub(r"['’]s$", "", name))
     doc = head.doc
