@@ -107,6 +107,10 @@ def _name_chains(doc: Doc) -> Iterator[tuple[int, int]]:
                 break
         while end > index and not (_is_name_word(doc[end - 1]) or _continues_name(doc, end - 1)):
             end -= 1
+        office_of = index >= 2 and doc[index - 1].lower_ in {"of", "for"}
+        office_of = office_of and doc[index - 2].lower_ in ROLE_NOUNS
+        if office_of and end - index >= 3:
+            index += 1  # "Minister of State X Y", "Commissioner for Peace X Y"
         # A particle or hyphenated prefix just before the run belongs to it (`Mehraj-ud-Din`).
         while index >= 2 and doc[index - 1].text == "-" and not doc[index - 1].whitespace_:
             if not doc[index - 2].whitespace_ and doc[index - 2].is_alpha:

@@ -50,6 +50,7 @@ from ceasefire_watch.text.wordlists import (
     ORG_NOUNS,
     PERSON_NOUNS,
     PERSON_PRONOUNS,
+    ROLE_NOUNS,
     ROLE_SYNONYMS,
     SPEECH_LEMMAS,
     country,
@@ -549,14 +550,21 @@ class _Article:
             p.name.lower() for p in self.names.people.values()
         }:
             return speaker
-        wanted = ROLE_SYNONYMS.get(role.lemma_.lower(), {role.lemma_.lower()})
-        holders = [person for person in self.names.people.values() if wanted & person.titles]
-        if len(holders) == 1:
-            return holders[0].speaker()  # `ELN commander:` for the story's only commander
-        sides = {(country(t.text) or t.text).lower() for t in prefix[:-1]}
-        for key in dict.fromkeys(key for _, key in self.names.mentions):
-            person = self.names.people[key]
-            if sides & (person.titles | {(person.speaks_for or "").lower()}):
+        lemma = role.lemma_.lower()
+        for wanted in ({lemma}, ROLE_SYNONYMS.get(lemma, {lemma})):
+            holders = [person for person in self.names.people.values() if wanted & person.titles]
+            if len(holders) == 1:
+                return holders[0].speaker()  # `ELN commander:` for the story's only commander
+        sides = {(country(t.text) or t.text).lower().removesuffix("s") for t in prefix[:-1]}
+        in_order = [self.names.people[key] for key in dict.fromkeys(key for _, key in self.names.mentions)]
+        for person in in_order:
+            named = {word.removesuffix("s") for word in person.titles | {(person.speaks_for or "").lower()}}
+            if sides & named:
+                return person.speaker()
+        side_states = {state for t in prefix[:-1] if (state := country(t.text))}
+        for person in in_order:  # the first official the story names, unless of another state
+            other_state = country(person.speaks_for or "") not in side_states | {None}
+            if person.titles & ROLE_NOUNS and not (side_states and other_state):
                 return person.speaker()
         return speaker
 
