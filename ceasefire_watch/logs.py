@@ -24,8 +24,9 @@ _UNACTIONABLE = {
     # kafka-python times its own event loop; on a loaded machine it warns of slow tasks.
     "kafka.net.selector": ("Task ",),
 }
-# Loggers of the job's clients, muted once the job is being stopped on purpose.
-_SHUTDOWN_NOISE = ("apache_beam", "PrismRunner", "kafka")
+# Loggers of the job's clients, muted once the job is being stopped on purpose. Prism's own lines
+# come through the logger named after Beam's job server class, renamed "PrismRunner" on the way.
+_SHUTDOWN_NOISE = ("apache_beam", "PrismJobServer", "PrismRunner", "kafka")
 
 
 class _DropUnactionable(logging.Filter):
