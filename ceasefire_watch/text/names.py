@@ -204,7 +204,8 @@ def _title_keys(tokens: Sequence[Token]) -> set[str]:
     keys: set[str] = set()
     for token in tokens:
         word = token.lower_.removesuffix("'s").removesuffix("’s")
-        keys.update({word, token.lemma_.lower(), RANK_ABBREVIATIONS.get(word.rstrip("."), word)})
+        keys.update({word, word.replace(".", ""), token.lemma_.lower()})  # U.N. and UN
+        keys.add(RANK_ABBREVIATIONS.get(word.rstrip("."), word))
         if nation := country(word):
             keys.add(nation.lower())
     if speaks_for := _speaks_for_from_title(tokens):

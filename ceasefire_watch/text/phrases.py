@@ -86,7 +86,7 @@ def identifying_modifiers(role: Token) -> list[str]:
         if child.dep_ == "det" or (child.pos_ == "ADJ" and not child.ent_type_):
             continue
         if child.dep_ in {"amod", "compound", "poss", "nmod"}:
-            keys.append((country(child.lower_) or child.lower_).lower())
+            keys.append((country(child.lower_) or child.lower_).lower().replace(".", ""))
     return keys
 
 
