@@ -119,9 +119,11 @@ _PAIR_NOUNS = frozenset({"side", "party", "country", "government", "army", "dele
 
 def _is_speech_cue(token: Token, lemma: str) -> bool:
     """A speech verb (`said`, `warned`, `rejected`) or `according to`, not negated."""
-    speech = (lemma in SPEECH_LEMMAS and token.pos_ in {"VERB", "AUX"}) or (
+    speech = (lemma in SPEECH_LEMMAS and token.pos_ in {"VERB", "AUX"} and token.dep_ != "amod") or (
         token.lower_ == "according" and any(c.lower_ == "to" for c in token.children)
     )
+    if lemma == "rule":  # "rules out a truce", not "the ruling party"
+        speech = speech and any(c.dep_ == "prt" and c.lower_ == "out" for c in token.children)
     return speech and not any(child.dep_ == "neg" for child in token.children)
 
 

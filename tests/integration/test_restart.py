@@ -77,3 +77,9 @@ def test_no_alert_is_lost_across_a_sigkill_and_repeats_keep_their_ids(
     assert not missing, (tmp_path / "job-2.log").read_text()[-3000:]
     assert set(seen) == set(expected_ids), "every alert id is one the batch path also produces"
     assert all(seen[alert_id] >= count for alert_id, count in expected_ids.items())
+    answers: dict[str, set[tuple[str, bool]]] = {}
+    for alert in alerts:
+        answers.setdefault(alert["alert_id"], set()).add((alert["statement_id"], alert["repeat"]))
+    replayed = {alert_id for alert_id, count in seen.items() if count > expected_ids[alert_id]}
+    assert all(len(answers[alert_id]) == 1 for alert_id in answers), "a replay gives the same novelty answers"
+    print(f"{len(replayed)} alert ids written again after the restart, all with their first answers")
