@@ -405,7 +405,11 @@ class _Article:
         if possessor is not None and possessor.lemma_.lower() not in PERSON_NOUNS:
             return False
         determiners = (possessor or body).lefts  # "the prime minister's office"
-        words = [t for t in body.subtree if t.i < body.i and t.dep_ not in {"det", "case"} and not t.is_punct]
+        words = [
+            t
+            for t in body.subtree
+            if t.i < body.i and t.dep_ not in {"det", "case"} and not (t.is_punct or t.is_space)
+        ]
         return any(c.lower_ in {"the", "this"} for c in determiners) and all(
             t.lower_ in _BODY_QUALIFIERS or (is_lower(t) and t.ent_type_ == "") for t in words
         )

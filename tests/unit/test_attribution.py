@@ -369,3 +369,56 @@ class TestWireCopy:
         for fragment in ('"We will not fire first.', '"If the rebels attack', '"The truce is the only way'):
             speaker = speaker_of(attributor, text, fragment)
             assert speaker is not None and speaker.name == "Jean Mbala", fragment
+
+    def test_headline_pair_is_a_joint_speaker(self, attributor):
+        """`Armenia, Azerbaijan agree ...` in a headline is both parties speaking together."""
+        text = "Armenia, Azerbaijan agree to hold fire on border\nYEREVAN (Harbour Wire) - Guns fell silent."
+        speaker = speaker_of(attributor, text, "Armenia, Azerbaijan agree to hold fire on border")
+        assert speaker is not None and speaker.kind == "joint"
+        assert [party.name for party in speaker.parties] == ["Armenia", "Azerbaijan"]
+
+    def test_a_line_opening_with_a_pair_keeps_the_pair(self, attributor):
+        """After a headline with no full stop, `Pakistan and India agreed` stays one joint speaker."""
+        text = "Truce signed on the frontier\nPakistan and India agreed on Saturday to halt all firing."
+        speaker = speaker_of(attributor, text, "Pakistan and India agreed on Saturday to halt all firing.")
+        assert speaker is not None and [party.name for party in speaker.parties] == ["Pakistan", "India"]
+
+    def test_an_unnamed_state_body_is_the_datelined_state(self, attributor):
+        """`the defence ministry said` in a story from Bogota is the Colombian defence ministry."""
+        text = "BOGOTA (Harbour Wire) - The defence ministry said troops would hold fire during the talks."
+        speaker = speaker_of(attributor, text, text.split(" - ")[1])
+        assert speaker == Speaker("Colombian defence ministry", "organisation", "Colombia")
+
+    def test_spokesman_named_after_his_organisation(self, attributor):
+        """`A spokesman for X, NAME, said` is NAME, not an earlier spokesman."""
+        text = (
+            "Military spokesman Zaw Min Tun said the truce would be extended. "
+            "A spokesman for the Arakan Army, Khaing Thu Kha, said the group would keep its positions."
+        )
+        speaker = speaker_of(attributor, text, text.split(". ")[1])
+        assert speaker is not None and speaker.name == "Khaing Thu Kha"
+
+    def test_whoever_quotes_someone_relays_them(self, attributor):
+        """An outlet the project does not list still only relays the person it quotes as saying."""
+        text = "The Kurdish outlet Rudaw quoted SDF commander Mazloum Abdi as saying the truce would hold."
+        speaker = speaker_of(attributor, text, text)
+        assert speaker is not None and speaker.name == "Mazloum Abdi"
+
+    @pytest.mark.parametrize(
+        ("text", "name"),
+        [
+            (
+                "The United Nations Mission in South Sudan said patrols would resume.",
+                "United Nations Mission in South Sudan",
+            ),
+            ("U.N. Secretary-General Ban Ki-moon said both sides must stop.", "Ban Ki-moon"),
+            (
+                "Qatar's Minister of State Mohammed Al-Khulaifi said both parties agreed.",
+                "Mohammed Al-Khulaifi",
+            ),
+        ],
+    )
+    def test_whole_names(self, attributor, text, name):
+        """A mission keeps its place, a hyphenated name its second half, an office its holder's name only."""
+        speaker = speaker_of(attributor, text, text)
+        assert speaker is not None and speaker.name == name
