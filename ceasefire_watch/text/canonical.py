@@ -83,8 +83,11 @@ def is_news_organisation(name: str) -> bool:
 def canonical_name(name: str, acronyms: Mapping[str, str] = {}) -> str:
     """The one form of a speaker's name, for the forms listed in the module docstring."""
     name = strip_article(name.translate(APOSTROPHES))
+    name = name.lstrip("-–— ")  # a dateline's dash left at the front
     if name in acronyms or name in KNOWN_ACRONYMS:
         return acronyms.get(name) or KNOWN_ACRONYMS[name]
+    if re.fullmatch(r"(?:[A-Z]\.){2,3}|[A-Z]{2,3}", name) and name.lower() in DEMONYMS:
+        return DEMONYMS[name.lower()]  # "U.S.", "UN"
     if (place := state_named(name)) is not None:
         return place
     possessive = re.match(r"^([A-Z][\w.\s-]*?)'s\s+([a-z].*)$", name)

@@ -7,6 +7,7 @@ beside it, an alias); later surname-only mentions are resolved to the first full
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -280,9 +281,12 @@ def entity_of(token: Token) -> Span | None:
 
 
 def _surname_key(name: str) -> str:
-    """One key for a surname's spellings: `Na’eem` and `Na'eem`, `Zelenskiy` and `Zelensky`."""
+    """One key for a surname's spellings: `Na’eem` and `Na'eem`, `Zelenskiy` and `Zelensky`,
+    `al-Ansari` and `Ansari`."""
     words = name.split()
-    surname = words[-1].lower().translate(_APOSTROPHES) if words else ""
+    surname = (
+        re.sub(r"^(?:al|el|ad|as|ash|at)-", "", words[-1].lower().translate(_APOSTROPHES)) if words else ""
+    )
     return surname[:-2] + "y" if surname.endswith("iy") else surname
 
 
@@ -309,13 +313,25 @@ class People:
             key = _surname_key(mention.name)
             if mention.evidence and key not in full and " " in mention.name:
                 full[key] = mention.name
+        given = Counter(name.split()[0].lower() for name in full.values())
+        by_given = {
+            name.split()[0].lower(): key for key, name in full.items() if given[name.split()[0].lower()] == 1
+        }
+
+        def key_of(mention: _NameMention) -> str:
+            """`Tadesse told a rally` after `Tadesse Werede`: some names are shortened to the first."""
+            key = _surname_key(mention.name)
+            if key in full or " " in mention.name:
+                return key
+            return by_given.get(mention.name.lower(), key)
+
         for mention in mentions:
-            if mention.evidence and _surname_key(mention.name) not in full:
-                full[_surname_key(mention.name)] = mention.name
+            if mention.evidence and key_of(mention) not in full:
+                full[key_of(mention)] = mention.name
         titles: dict[str, set[str]] = {}
         speaks_for: dict[str, str | None] = {}
         for mention in mentions:
-            key = _surname_key(mention.name)
+            key = key_of(mention)
             if key not in full:
                 continue
             titles.setdefault(key, set()).update(_title_keys(mention.titles))

@@ -415,12 +415,17 @@ class _Article:
         )
 
     def _state_in_context(self, body: Token) -> str | None:
-        """Whose `the defence ministry` is: the one state its sentence names, else the dateline's
-        (in a story from Bogota it is Colombia's)."""
+        """Whose `the defence ministry` is: the one state its sentence names before it, else the
+        dateline's (in a story from Bogota it is Colombia's), else the one the story names most."""
         sentence = self.sentences[self.sentence_index(body)]
-        named = {state_named(t.text) or country(t.text) for t in sentence if t.pos_ in {"PROPN", "ADJ"}}
+        before = sentence[
+            : body.i - sentence.start
+        ]  # "In Yerevan, the defence ministry said"; later ones are its objects
+        named = {state_named(t.text) or country(t.text) for t in before if t.pos_ in {"PROPN", "ADJ"}}
         named.discard(None)
-        return named.pop() if len(named) == 1 else self._main_state
+        if len(named) == 1:
+            return named.pop()
+        return self.home_state or self._main_state
 
     @functools.cached_property
     def _main_state(self) -> str | None:
@@ -754,7 +759,7 @@ class _Article:
 
 _HEADLINE_PAIR = re.compile(
     r"([A-Z][^,:\n]{1,40}), ([A-Z][^,:\n]{1,40}?) "
-    r"(?=(?:agree|sign|accept|reach|announce|declare|extend)\w*\b)"
+    r"(?=(?:agree|sign|accept|reach|announce|declare|extend|say)\w*\b)"
 )
 """A headline's `Thailand, Cambodia sign ...`: two parties joined by a comma, then what they did."""
 
