@@ -110,7 +110,18 @@ _STATE_BODIES = frozenset(
 """Bodies every state has: unnamed, they are the state's the story is about."""
 
 _BODY_QUALIFIERS = frozenset(
-    {"armed", "defence", "defense", "foreign", "home", "information", "interior", "justice", "security"}
+    {
+        "armed",
+        "defence",
+        "defense",
+        "foreign",
+        "home",
+        "information",
+        "interior",
+        "justice",
+        "prime",
+        "security",
+    }
 )
 """Words that say which body of a state, not whose: `the Defence Ministry` names no state."""
 
@@ -157,6 +168,9 @@ class _Article:
             for token in sentence:
                 self._sentence_of[token.i] = index
         self.names = People(doc)
+        first_line = self.text.split("\n", 1)[0]
+        headline = "\n" in self.text and len(first_line) <= _HEADLINE_MAX_CHARS and first_line.strip()
+        self._headline_end = len(first_line) if headline else 0  # datelines are blanked: no headline
         # Subjects outside quotations by lemma, for "the spokesman added" after "a spokesman said".
         self._role_subjects: dict[str, list[Token]] = {}
         self._statements: list[Token] = []
@@ -265,6 +279,10 @@ class _Article:
         if token.lower_ in PERSON_NOUNS and token.tag_ not in {"NNS", "NNPS"}:
             return self.resolve_role(token, depth)  # "the Russian President said"
         proper = (token.pos_ == "PROPN" and not is_lower(token)) or token.text.isupper()
+        possessor = next((c for c in token.lefts if c.dep_ == "poss"), None)
+        named_after = any(c.dep_ == "prep" for c in token.rights)  # "Government of National Unity" is a name
+        if proper and not named_after and self._is_state_body(token, possessor):
+            return self._organisation_body(token, depth)  # "the Prime Minister's Office"
         if entity is not None and entity.label_ in GROUP_LABELS and entity.root == token and proper:
             return group_speaker(noun_phrase(token, proper=True), entity.label_)
         if proper:
@@ -375,7 +393,10 @@ class _Article:
             # "his office said": the office of the person last named
             owner = self.nearest_person(possessor, depth + 1)
             if owner is not None:
-                return Speaker(f"{owner.name}'s {noun_phrase(token)}", "organisation", owner.speaks_for)
+                return self._office_of(owner, token)
+        named = self.names.person_at(possessor) if possessor is not None else None
+        if named is not None and " " in named.name and not state_named(named.name):
+            return self._office_of(named.speaker(), token)  # "Prime Minister Benjamin Netanyahu's office"
         pair_owned = possessor is not None and (
             possessor.lower_ == "their"
             or (_counts_two(possessor) and possessor.lemma_.lower() in _PAIR_NOUNS)
@@ -396,6 +417,23 @@ class _Article:
             return Speaker(f"{ADJECTIVE_OF.get(state, state)} {name}", "organisation", state)
         return Speaker(name, "organisation", speaks_for_phrase(token) or name)
 
+    def _office_of(self, owner: Speaker, body: Token) -> Speaker:
+        """`his office`, `Netanyahu's office`: a head of government's office is the state's
+        (`Israeli prime minister's office`); any other body stays its owner's."""
+        person = next((p for p in self.names.people.values() if p.name == owner.name), None)
+        titles = person.titles if person is not None else frozenset()
+        office = (
+            "prime minister"
+            if {"prime", "minister"} <= titles
+            else "president"
+            if "president" in titles
+            else ""
+        )
+        state = state_named(owner.speaks_for or "") or self._state_in_context(body)
+        if body.lemma_.lower() == "office" and office and state:
+            return Speaker(f"{ADJECTIVE_OF.get(state, state)} {office}'s office", "organisation", state)
+        return Speaker(f"{owner.name}'s {noun_phrase(body)}", "organisation", owner.speaks_for)
+
     @staticmethod
     def _is_state_body(body: Token, possessor: Token | None) -> bool:
         """`the defence ministry`, `the Interior Ministry`, `the prime minister's office`: a body of
@@ -411,7 +449,10 @@ class _Article:
             if t.i < body.i and t.dep_ not in {"det", "case"} and not (t.is_punct or t.is_space)
         ]
         return any(c.lower_ in {"the", "this"} for c in determiners) and all(
-            t.lower_ in _BODY_QUALIFIERS or (is_lower(t) and t.ent_type_ == "") for t in words
+            t.lower_ in _BODY_QUALIFIERS
+            or t.lemma_.lower() in PERSON_NOUNS
+            or (is_lower(t) and t.ent_type_ == "")
+            for t in words
         )
 
     def _state_in_context(self, body: Token) -> str | None:
@@ -574,11 +615,8 @@ class _Article:
         """`Indian commander: ...`: the person the story names with that title, else the first one
         named on that side (a headline names its main speaker by office)."""
         role = prefix[-1]
-        speaker = self.resolve_role(role, 0, reach=len(self.sentences))
-        if speaker is not None and speaker.name.lower() in {
-            p.name.lower() for p in self.names.people.values()
-        }:
-            return speaker
+        if (holder := self._named_holder(role, reach=len(self.sentences))) is not None:
+            return holder.speaker()
         lemma = role.lemma_.lower()
         for wanted in ({lemma}, ROLE_SYNONYMS.get(lemma, {lemma})):
             holders = [person for person in self.names.people.values() if wanted & person.titles]
@@ -595,7 +633,7 @@ class _Article:
             other_state = country(person.speaks_for or "") not in side_states | {None}
             if person.titles & ROLE_NOUNS and not (side_states and other_state):
                 return person.speaker()
-        return speaker
+        return self._unnamed_role(role)
 
     def resolve_role(self, role: Token, depth: int, reach: int = 2) -> Speaker | None:
         """`the Russian president`, `the spokesman`: the nearest named person with that title.
@@ -605,19 +643,28 @@ class _Article:
         or an organisation must agree with the person's titles; plain adjectives need not. With no
         such person, the role itself is the speaker: `Russian president`.
         """
+        if role.idx < self._headline_end:  # `Kremlin spokesman says ...`: named by office
+            return self.headline_role(self.doc[role.left_edge.i : role.i + 1])
+        if (holder := self._named_holder(role, reach)) is not None:
+            return holder.speaker()
+        return self._unnamed_role(role)
+
+    def _named_holder(self, role: Token, reach: int) -> Person | None:
+        """The nearest named person with the role's title and identifying modifiers, backwards
+        first, then up to `reach` sentences forwards; else the only one named after it."""
         wanted = ROLE_SYNONYMS.get(role.lemma_.lower(), {role.lemma_.lower()})
         modifiers = identifying_modifiers(role)
-        if "\n" in self.text[role.idx :] and "\n" not in self.text[: role.idx]:
-            reach = len(self.sentences)  # `Kremlin spokesman says ...`: the story names him later
         limit = self.sentence_index(role) + reach
         before = [key for end, key in reversed(self.names.mentions) if end < role.i]
         after = [key for end, key in self.names.mentions if end > role.i and self._sentence_of[end] <= limit]
         candidates = [self.names.people[key] for key in dict.fromkeys(before + after)]
         for person in candidates:
             if wanted & person.titles and all(modifier in person.titles for modifier in modifiers):
-                return person.speaker()
-        if (holder := self._only_holder(role, wanted, modifiers, after)) is not None:
-            return holder.speaker()
+                return person
+        return self._only_holder(role, wanted, modifiers, after)
+
+    def _unnamed_role(self, role: Token) -> Speaker:
+        """The role itself speaks (`Russian president`), the same one as before for `the spokesman`."""
         if any(c.lower_ in {"the", "this"} for c in role.lefts):
             # "a government spokesman told reporters ... the spokesman added": the same unnamed person
             lemma = role.lemma_.lower()
@@ -756,6 +803,9 @@ class _Article:
                     return speaker
         return None
 
+
+_HEADLINE_MAX_CHARS = 160
+"""A first line longer than this is the story's first paragraph, not a headline."""
 
 _HEADLINE_PAIR = re.compile(
     r"([A-Z][^,:\n]{1,40}), ([A-Z][^,:\n]{1,40}?) "
