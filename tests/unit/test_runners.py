@@ -58,7 +58,7 @@ def test_prism_jobs_use_the_loopback_worker_pool(monkeypatch, tmp_path):
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the threshold is glibc's")
 def test_large_buffers_are_returned_to_the_os_on_glibc(monkeypatch):
-    """On glibc the mmap threshold and arena count are fixed here and passed on to the processes the job starts."""
+    """On glibc the mmap threshold and arena count are fixed here and passed on to the job's processes."""
     from ceasefire_watch import memory
 
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
