@@ -84,6 +84,9 @@ def canonical_name(name: str, acronyms: Mapping[str, str] = {}) -> str:
     """The one form of a speaker's name, for the forms listed in the module docstring."""
     name = strip_article(name.translate(APOSTROPHES))
     name = name.lstrip("-–— ")  # a dateline's dash left at the front
+    name = re.sub(
+        r"\binternationally[- ]recogni[sz]ed\s+", "", name
+    )  # "Yemen's internationally recognised government"
     if name in acronyms or name in KNOWN_ACRONYMS:
         return acronyms.get(name) or KNOWN_ACRONYMS[name]
     if re.fullmatch(r"(?:[A-Z]\.){2,3}|[A-Z]{2,3}", name) and name.lower() in DEMONYMS:

@@ -429,7 +429,12 @@ class _Article:
             if "president" in titles
             else ""
         )
-        state = state_named(owner.speaks_for or "") or self._state_in_context(body)
+        own_states = {
+            state for title in titles if (state := state_named(title))
+        }  # "Israeli Prime Minister X"
+        state = state_named(owner.speaks_for or "") or (
+            own_states.pop() if len(own_states) == 1 else self._state_in_context(body)
+        )
         if body.lemma_.lower() == "office" and office and state:
             return Speaker(f"{ADJECTIVE_OF.get(state, state)} {office}'s office", "organisation", state)
         return Speaker(f"{owner.name}'s {noun_phrase(body)}", "organisation", owner.speaks_for)
@@ -716,8 +721,9 @@ class _Article:
         first_line = self.text if line_end < 0 else self.text[:line_end]  # no copy of the whole text
         if start >= len(first_line):
             return None
-        if (pair := _HEADLINE_PAIR.match(first_line)) is not None:
-            return self._headline_pair(pair)
+        pair = _HEADLINE_PAIR.match(first_line)
+        if pair is not None and (joint := self._headline_pair(pair)) is not None:
+            return joint
         prefix = re.match(r"([^:\n]{2,60}):\s+\S", first_line)
         if prefix is None:
             return None
@@ -734,8 +740,11 @@ class _Article:
         return self.speaker_of_mention(head) or group_speaker(strip_article(span.text), "ORG")
 
     def _headline_pair(self, pair: re.Match[str]) -> Speaker | None:
-        """`Thailand, Cambodia sign truce`: headlines join two parties with a comma."""
+        """`Thailand, Cambodia sign truce`, `Syrian government and SDF agree ceasefire`: the
+        parser often misreads such headlines, so the pattern finds the two parties."""
         spans = [self.doc.char_span(*pair.span(group), alignment_mode="contract") for group in (1, 2)]
+        if any(span is None or any(t.pos_ in {"VERB", "AUX"} for t in span) for span in spans):
+            return None  # "Kremlin says Russia and Ukraine agree": not a pair of parties
         parties = [self._single_speaker(span.root, 1) if span else None for span in spans]
         known = [party for party in parties if party is not None and party.kind != "joint"]
         if len(known) < 2:
@@ -808,10 +817,10 @@ _HEADLINE_MAX_CHARS = 160
 """A first line longer than this is the story's first paragraph, not a headline."""
 
 _HEADLINE_PAIR = re.compile(
-    r"([A-Z][^,:\n]{1,40}), ([A-Z][^,:\n]{1,40}?) "
+    r"([A-Z][^,:\n]{1,40}?)(?:,| and) ([A-Za-z][^,:\n]{1,40}?) "
     r"(?=(?:agree|sign|accept|reach|announce|declare|extend|say)\w*\b)"
 )
-"""A headline's `Thailand, Cambodia sign ...`: two parties joined by a comma, then what they did."""
+"""A headline's `Thailand, Cambodia sign ...`: two parties joined by a comma or `and`, then what they did."""
 
 _HEADLINE_ROLE_REACH_CHARS = 2_000
 """How far into the story a headline's `Hamas official:` is looked up by name."""
