@@ -74,6 +74,13 @@ def _is_name_word(token: Token) -> bool:
     )
 
 
+_KNOWN_AS = re.compile(
+    r"([A-Z][\w'’-]+(?: [A-Z][\w'’-]+){1,3}), "
+    r"(?:better |also |widely )?(?:known as|who goes by) ([A-Z][\w'’-]+)"
+)
+"""`Pushpa Kamal Dahal, better known as Prachanda`: the name later mentions use."""
+
+
 def _continues_name(doc: Doc, index: int) -> bool:
     """`Ki-moon` after `Ban`, `Na'eem` after `Sami`: name parts the tagger does not call proper."""
     token, previous = doc[index], doc[index - 1]
@@ -290,6 +297,31 @@ def _surname_key(name: str) -> str:
     return surname[:-2] + "y" if surname.endswith("iy") else surname
 
 
+class _ShortNames:
+    """Which full name a shorter mention stands for: `Tadesse told a rally` after `Tadesse
+    Werede` (some names are shortened to the first), `Prachanda said` after `Pushpa Kamal Dahal,
+    better known as Prachanda`; otherwise its surname."""
+
+    def __init__(self, full: dict[str, str], text: str) -> None:
+        self._full = full
+        first_names = {key: name.split()[0].lower() for key, name in full.items()}
+        given = Counter(first_names.values())
+        self._by_given = {first: key for key, first in first_names.items() if given[first] == 1}
+        self._aliases = {
+            _surname_key(alias): _surname_key(name)
+            for name, alias in _KNOWN_AS.findall(text)
+            if _surname_key(name) in full
+        }
+
+    def key_of(self, mention: _NameMention) -> str:
+        key = _surname_key(mention.name)
+        if key in self._aliases:
+            return self._aliases[key]
+        if key in self._full or " " in mention.name:
+            return key
+        return self._by_given.get(mention.name.lower(), key)
+
+
 class People:
     """Everyone named in one parsed article, and which tokens name them."""
 
@@ -313,18 +345,7 @@ class People:
             key = _surname_key(mention.name)
             if mention.evidence and key not in full and " " in mention.name:
                 full[key] = mention.name
-        given = Counter(name.split()[0].lower() for name in full.values())
-        by_given = {
-            name.split()[0].lower(): key for key, name in full.items() if given[name.split()[0].lower()] == 1
-        }
-
-        def key_of(mention: _NameMention) -> str:
-            """`Tadesse told a rally` after `Tadesse Werede`: some names are shortened to the first."""
-            key = _surname_key(mention.name)
-            if key in full or " " in mention.name:
-                return key
-            return by_given.get(mention.name.lower(), key)
-
+        key_of = _ShortNames(full, self.doc.text).key_of
         for mention in mentions:
             if mention.evidence and key_of(mention) not in full:
                 full[key_of(mention)] = mention.name

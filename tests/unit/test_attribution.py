@@ -422,3 +422,27 @@ class TestWireCopy:
         """A mission keeps its place, a hyphenated name its second half, an office its holder's name only."""
         speaker = speaker_of(attributor, text, text)
         assert speaker is not None and speaker.name == name
+
+    @pytest.mark.parametrize(
+        ("text", "name"),
+        [
+            (
+                "Maoist leader Pushpa Kamal Dahal, better known as Prachanda, signed the accord. "
+                '"We will not go back to the jungle," Prachanda said.',
+                "Pushpa Kamal Dahal",
+            ),
+            (
+                "Lieutenant General Tadesse Werede heads the interim administration. "
+                '"Our people have buried enough of their children," Tadesse told a rally.',
+                "Tadesse Werede",
+            ),
+            (
+                "Spokesman Majed al-Ansari said talks would resume. Ansari said both sides were close.",
+                "Majed al-Ansari",
+            ),
+        ],
+    )
+    def test_short_mentions_are_the_full_name(self, attributor, text, name):
+        """An alias, a first name and a surname without `al-` all name the person first named in full."""
+        speaker = speaker_of(attributor, text, text[text.rindex(". ") + 2 :])
+        assert speaker is not None and speaker.name == name
