@@ -47,25 +47,32 @@ class Outcome:
     dead_letters: list[tuple[bytes, bytes]]
 
 
+def analysis_steps(settings: PipelineSettings) -> list[tuple[str, Step]]:
+    """The job's analysis steps, from the message's bytes to scored statements, set up once."""
+    handler = StanceModelHandler(settings.model_dir, settings.inference_batch_size)
+    model = handler.load_model()
+    speakers, conflicts = _AttributeSpeakersFn(), _TagConflictsFn()
+    speakers.setup()
+    conflicts.setup()
+    return [
+        ("ParseArticles", _ParseArticleFn(settings.max_article_bytes).process),
+        ("MatchLexicon", _MatchLexiconFn().process),
+        ("QuotesAndSpeakers", speakers.process),
+        ("TagConflicts", conflicts.process),
+        ("RunInference", lambda statements: handler.run_inference([statements], model)),
+    ]
+
+
 class Analysis:
     """The job's steps in the job's order, each a DoFn's ``process`` set up once."""
 
     def __init__(self, settings: PipelineSettings) -> None:
-        handler = StanceModelHandler(settings.model_dir, settings.inference_batch_size)
-        model = handler.load_model()
         history = AlertHistory(settings.kafka, settings.topics.alerts, settings.topics.positions)
-        parse = _ParseArticleFn(settings.max_article_bytes)
-        lexicon, speakers, conflicts = _MatchLexiconFn(), _AttributeSpeakersFn(), _TagConflictsFn()
         novelty = _TrackNoveltyFn(Shared(), history, settings.position_min_confidence)
         alerts = _AlertFn(utc_now)
-        for fn in (speakers, conflicts, novelty):
-            fn.setup()
+        novelty.setup()
         self._steps: list[tuple[str, Step]] = [
-            ("ParseArticles", parse.process),
-            ("MatchLexicon", lexicon.process),
-            ("QuotesAndSpeakers", speakers.process),
-            ("TagConflicts", conflicts.process),
-            ("RunInference", lambda statements: handler.run_inference([statements], model)),
+            *analysis_steps(settings),
             ("KeepRelevant", _relevant_only),
             ("Remember", novelty.process),
             ("ToAlertJson", alerts.process),
