@@ -515,8 +515,13 @@ class _Article:
 
     def latest_joint(self, anaphor: Token, depth: int) -> Speaker | None:
         """The parties `the two sides` refers to: the latest pair named before it."""
+        pair = _counts_two(
+            anaphor
+        )  # "both sides" are two: not the four of "Ukraine, Russia, Germany and France"
         for token in reversed(self._joint_candidates):
-            if token.i < anaphor.i and (joint := self.joint_speaker(token, depth + 1)) is not None:
+            if token.i >= anaphor.i or (pair and len(token.conjuncts) != 1):
+                continue
+            if (joint := self.joint_speaker(token, depth + 1)) is not None:
                 owner = token.head.head if token.head.lower_ in {"of", "from"} else None
                 if owner is None or owner.tag_ != "NNS" or anaphor.lemma_.lower() in {"country", "state"}:
                     return joint

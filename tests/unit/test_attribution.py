@@ -446,3 +446,13 @@ class TestWireCopy:
         """An alias, a first name and a surname without `al-` all name the person first named in full."""
         speaker = speaker_of(attributor, text, text[text.rindex(". ") + 2 :])
         assert speaker is not None and speaker.name == name
+
+    def test_both_sides_are_the_latest_pair_not_a_larger_group(self, attributor):
+        """`both sides` refers back to two parties, passing over a group of four named later."""
+        text = (
+            "Ukraine and Russia agreed to the truce. "
+            "Leaders of Ukraine, Russia, Germany and France met in Minsk. "
+            "Both sides reported violations on the first night."
+        )
+        speaker = speaker_of(attributor, text, "Both sides reported violations on the first night.")
+        assert speaker is not None and [party.name for party in speaker.parties] == ["Ukraine", "Russia"]
