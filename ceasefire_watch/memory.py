@@ -45,4 +45,5 @@ def return_large_buffers_to_the_os() -> bool:
     if mallopt is None:
         log.info("allocator left as it is", reason="not glibc")
         return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)) and bool(mallopt(_M_ARENA_MAX, ARENAS))
+    settings = [mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES), mallopt(_M_ARENA_MAX, ARENAS)]
+    return all(settings)  # mallopt returns 1 on success

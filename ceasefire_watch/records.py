@@ -60,6 +60,11 @@ class Speaker:
     parties: tuple[Speaker, ...] = ()
     """For a joint speaker ("Israel and Hezbollah agreed"), each party, in the article's order."""
 
+    @classmethod
+    def joint(cls, parties: tuple[Speaker, ...]) -> Speaker:
+        """Parties speaking together, named "X and Y"."""
+        return cls(" and ".join(party.name for party in parties), "joint", None, parties)
+
 
 @dataclass(frozen=True)
 class Statement:

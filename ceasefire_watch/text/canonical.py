@@ -80,13 +80,15 @@ def is_news_organisation(name: str) -> bool:
     return "news agency" in key or (bool(words) and words[-1] in NEWS_WORDS)
 
 
+_RECOGNISED = re.compile(r"\binternationally[- ]recogni[sz]ed\s+")
+"""Not part of a government's name: "Yemen's internationally recognised government"."""
+
+
 def canonical_name(name: str, acronyms: Mapping[str, str] = {}) -> str:
     """The one form of a speaker's name, for the forms listed in the module docstring."""
     name = strip_article(name.translate(APOSTROPHES))
     name = name.lstrip("-–— ")  # a dateline's dash left at the front
-    name = re.sub(
-        r"\binternationally[- ]recogni[sz]ed\s+", "", name
-    )  # "Yemen's internationally recognised government"
+    name = _RECOGNISED.sub("", name)
     if name in acronyms or name in KNOWN_ACRONYMS:
         return acronyms.get(name) or KNOWN_ACRONYMS[name]
     if re.fullmatch(r"(?:[A-Z]\.){2,3}|[A-Z]{2,3}", name) and name.lower() in DEMONYMS:
@@ -120,7 +122,7 @@ def canonical_speaker(speaker: Speaker, acronyms: Mapping[str, str] = {}) -> Spe
     """The speaker with canonical names for itself, whom it speaks for, and each party."""
     if speaker.parties:
         parties = tuple(canonical_speaker(party, acronyms) for party in speaker.parties)
-        return Speaker(" and ".join(party.name for party in parties), "joint", None, parties)
+        return Speaker.joint(parties)
     name = canonical_name(speaker.name, acronyms)
     kind = "state" if speaker.kind != "person" and state_named(name) else speaker.kind
     speaks_for = speaker.speaks_for

@@ -83,10 +83,12 @@ _KNOWN_AS = re.compile(
 
 def _continues_name(doc: Doc, index: int) -> bool:
     """`Ki-moon` after `Ban`, `Na'eem` after `Sami`: name parts the tagger does not call proper."""
+    if index == 0:
+        return False
     token, previous = doc[index], doc[index - 1]
-    if index < 2 or previous.whitespace_ or not token.is_alpha:
-        return bool(_INNER_APOSTROPHE.fullmatch(token.text)) and index > 0 and _is_name_word(previous)
-    return previous.text == "-" and not doc[index - 2].whitespace_ and _is_name_word(doc[index - 2])
+    if index >= 2 and previous.text == "-" and not previous.whitespace_ and token.is_alpha:
+        return not doc[index - 2].whitespace_ and _is_name_word(doc[index - 2])
+    return bool(_INNER_APOSTROPHE.fullmatch(token.text)) and _is_name_word(previous)
 
 
 _INNER_APOSTROPHE = re.compile(r"[A-Z][a-z]{0,3}['’][A-Za-z]{2,}")

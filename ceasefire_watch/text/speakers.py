@@ -138,6 +138,18 @@ def _is_speech_cue(token: Token, lemma: str) -> bool:
     return speech and not any(child.dep_ == "neg" for child in token.children)
 
 
+def _joint_of(parties: Sequence[Speaker | None]) -> Speaker | None:
+    """Two or more parties speaking together; None unless each is known and single."""
+    if len(parties) < 2 or any(party is None or party.kind == "joint" for party in parties):
+        return None
+    return Speaker.joint(tuple(party for party in parties if party is not None))
+
+
+def _state_of(token: Token) -> str | None:
+    """The state a country, capital or nationality word names (`Kyiv`, `Ukrainian`)."""
+    return state_named(token.text) or country(token.text)
+
+
 def _counts_two(token: Token) -> bool:
     """`the two sides`, `both parties`."""
     return any(child.lower_ in {"two", "both", "warring", "rival"} for child in token.lefts)
@@ -168,9 +180,9 @@ class _Article:
             for token in sentence:
                 self._sentence_of[token.i] = index
         self.names = People(doc)
-        first_line = self.text.split("\n", 1)[0]
-        headline = "\n" in self.text and len(first_line) <= _HEADLINE_MAX_CHARS and first_line.strip()
-        self._headline_end = len(first_line) if headline else 0  # datelines are blanked: no headline
+        line_end = self.text.find("\n")
+        headline = 0 < line_end <= _HEADLINE_MAX_CHARS and not self.text[:line_end].isspace()
+        self._headline_end = line_end if headline else 0  # datelines are blanked: no headline
         # Subjects outside quotations by lemma, for "the spokesman added" after "a spokesman said".
         self._role_subjects: dict[str, list[Token]] = {}
         self._statements: list[Token] = []
@@ -238,11 +250,7 @@ class _Article:
 
     def joint_speaker(self, token: Token, depth: int) -> Speaker | None:
         """`Israel and Hezbollah agreed`: each conjunct is a party; all must be known."""
-        parties = [self._single_speaker(part, depth + 1) for part in (token, *token.conjuncts)]
-        if len(parties) < 2 or any(party is None or party.kind == "joint" for party in parties):
-            return None
-        known = [party for party in parties if party is not None]
-        return Speaker(" and ".join(party.name for party in known), "joint", None, tuple(known))
+        return _joint_of([self._single_speaker(part, depth + 1) for part in (token, *token.conjuncts)])
 
     def _split_nationalities(self, token: Token) -> Speaker | None:
         """`Thai and Cambodian officials`, `Saudi and Houthi negotiators`: one party per modifier."""
@@ -258,7 +266,7 @@ class _Article:
                     Speaker(f"{word.text} {token.text}", kind, country(word.text) or word.text)
                     for word in words
                 )
-                return Speaker(" and ".join(party.name for party in parties), "joint", None, parties)
+                return Speaker.joint(parties)
         return None
 
     def _single_speaker(self, token: Token, depth: int) -> Speaker | None:
@@ -328,22 +336,21 @@ class _Article:
             if prep.dep_ == "prep" and prep.lower_ in {"of", "from"}:
                 for named in prep.children:
                     if named.dep_ == "pobj" and named.conjuncts:
-                        return self._bodies_of(token, self.joint_speaker(named, depth + 1))
+                        pair = self.joint_speaker(named, depth + 1)
+                        return self._bodies_of(token, pair) if pair is not None else None
         return None
 
     @staticmethod
-    def _bodies_of(body: Token, pair: Speaker | None) -> Speaker | None:
+    def _bodies_of(body: Token, pair: Speaker) -> Speaker:
         """The pair's own bodies when `body` is a body every state has (`armies`, `governments`)."""
-        if pair is None or body.lemma_.lower() not in _STATE_BODIES:
-            return pair
-        if any(party.kind != "state" for party in pair.parties):
+        if body.lemma_.lower() not in _STATE_BODIES or any(party.kind != "state" for party in pair.parties):
             return pair
         lemma = body.lemma_.lower()
         parties = tuple(
             Speaker(f"{ADJECTIVE_OF.get(party.name, party.name)} {lemma}", "organisation", party.name)
             for party in pair.parties
         )
-        return Speaker(" and ".join(party.name for party in parties), "joint", None, parties)
+        return Speaker.joint(parties)
 
     def _named_in_apposition(self, token: Token, depth: int) -> Speaker | None:
         """`The U.N. peacekeeping mission, MONUSCO, said`: the name beside the description speaks."""
@@ -402,7 +409,7 @@ class _Article:
             or (_counts_two(possessor) and possessor.lemma_.lower() in _PAIR_NOUNS)
         )
         if pair_owned and token.tag_ == "NNS" and (joint := self.latest_joint(token, depth)) is not None:
-            return self._bodies_of(token, joint) or joint  # "the two countries' foreign ministries"
+            return self._bodies_of(token, joint)  # "the two countries' foreign ministries"
         if possessor is not None and possessor.lower_ in GROUP_PRONOUNS | {"its", "their"}:
             owner = self.nearest_group(possessor, depth + 1, organisations_only=False)
             if owner is not None and owner.kind == "state" and (nation := owner.speaks_for or owner.name):
@@ -422,19 +429,13 @@ class _Article:
         (`Israeli prime minister's office`); any other body stays its owner's."""
         person = next((p for p in self.names.people.values() if p.name == owner.name), None)
         titles = person.titles if person is not None else frozenset()
-        office = (
-            "prime minister"
-            if {"prime", "minister"} <= titles
-            else "president"
-            if "president" in titles
-            else ""
-        )
-        own_states = {
-            state for title in titles if (state := state_named(title))
-        }  # "Israeli Prime Minister X"
-        state = state_named(owner.speaks_for or "") or (
-            own_states.pop() if len(own_states) == 1 else self._state_in_context(body)
-        )
+        office = "president" if "president" in titles else ""
+        if {"prime", "minister"} <= titles:
+            office = "prime minister"
+        own_states = {state for title in titles if (state := state_named(title))}  # "Israeli PM X"
+        state = state_named(owner.speaks_for or "")
+        if state is None:
+            state = own_states.pop() if len(own_states) == 1 else self._state_in_context(body)
         if body.lemma_.lower() == "office" and office and state:
             return Speaker(f"{ADJECTIVE_OF.get(state, state)} {office}'s office", "organisation", state)
         return Speaker(f"{owner.name}'s {noun_phrase(body)}", "organisation", owner.speaks_for)
@@ -461,13 +462,11 @@ class _Article:
         )
 
     def _state_in_context(self, body: Token) -> str | None:
-        """Whose `the defence ministry` is: the one state its sentence names before it, else the
-        dateline's (in a story from Bogota it is Colombia's), else the one the story names most."""
+        """Whose `the defence ministry` is: the one state its sentence names before it (later ones
+        are its objects), else the dateline's (in a story from Bogota it is Colombia's), else the
+        one the story names most."""
         sentence = self.sentences[self.sentence_index(body)]
-        before = sentence[
-            : body.i - sentence.start
-        ]  # "In Yerevan, the defence ministry said"; later ones are its objects
-        named = {state_named(t.text) or country(t.text) for t in before if t.pos_ in {"PROPN", "ADJ"}}
+        named = {_state_of(t) for t in sentence[: body.i - sentence.start] if t.pos_ in {"PROPN", "ADJ"}}
         named.discard(None)
         if len(named) == 1:
             return named.pop()
@@ -475,20 +474,11 @@ class _Article:
 
     @functools.cached_property
     def _main_state(self) -> str | None:
-        """The state the story names most, the dateline's among equals (a story from Doha may be
-        about Congo)."""
+        """The state the story names most, if one leads."""
         counts = Counter(
-            state
-            for token in self.doc
-            if token.pos_ in {"PROPN", "ADJ"} and (state := state_named(token.text) or country(token.text))
-        )
-        if not counts:
-            return self.home_state
-        most = max(counts.values())
-        if self.home_state is not None and counts[self.home_state] == most:
-            return self.home_state
-        leaders = [state for state, count in counts.items() if count == most]
-        return leaders[0] if len(leaders) == 1 else None
+            state for t in self.doc if t.pos_ in {"PROPN", "ADJ"} and (state := _state_of(t))
+        ).most_common(2)
+        return counts[0][0] if counts and (len(counts) == 1 or counts[0][1] > counts[1][1]) else None
 
     def _earlier_named_body(self, body: Token) -> Token | None:
         """`the ministry` or `the defence ministry`: the latest body of that kind named with its owner."""
@@ -515,9 +505,8 @@ class _Article:
 
     def latest_joint(self, anaphor: Token, depth: int) -> Speaker | None:
         """The parties `the two sides` refers to: the latest pair named before it."""
-        pair = _counts_two(
-            anaphor
-        )  # "both sides" are two: not the four of "Ukraine, Russia, Germany and France"
+        # "both sides" are two, not the four of "Ukraine, Russia, Germany and France"
+        pair = _counts_two(anaphor)
         for token in reversed(self._joint_candidates):
             if token.i >= anaphor.i or (pair and len(token.conjuncts) != 1):
                 continue
@@ -695,13 +684,13 @@ class _Article:
     def speaker_in(self, start: int, end: int) -> Speaker | None:
         for cue in self.cues_in(start, end):
             subject = cue_subject(cue, self._in_quote)
-            relayed = (  # whoever quotes someone as saying relays them, named outlet or not
-                self._relayed_source(cue, subject)
-                if subject is not None and cue.lemma_.lower() == "quote"
-                else None
-            )
-            if relayed is not None:
-                return relayed
+            quoting = cue.lemma_.lower() == "quote"
+            if (
+                quoting
+                and subject is not None
+                and (relayed := self._relayed_source(cue, subject)) is not None
+            ):
+                return relayed  # whoever quotes someone as saying relays them, named outlet or not
             speaker = self.speaker_of_mention(subject) if subject is not None else None
             if speaker is None and subject is not None:
                 speaker = self._relayed_source(cue, subject)
@@ -750,11 +739,7 @@ class _Article:
         spans = [self.doc.char_span(*pair.span(group), alignment_mode="contract") for group in (1, 2)]
         if any(span is None or any(t.pos_ in {"VERB", "AUX"} for t in span) for span in spans):
             return None  # "Kremlin says Russia and Ukraine agree": not a pair of parties
-        parties = [self._single_speaker(span.root, 1) if span else None for span in spans]
-        known = [party for party in parties if party is not None and party.kind != "joint"]
-        if len(known) < 2:
-            return None
-        return Speaker(" and ".join(party.name for party in known), "joint", None, tuple(known))
+        return _joint_of([self._single_speaker(span.root, 1) if span else None for span in spans])
 
     def _own_attribution(self, quote: tuple[int, int]) -> Speaker | None:
         lead_start, tail_end = quotation_with_attribution(self.text, quote, self.quotes)
