@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
 from ceasefire_watch.records import Speaker
 from ceasefire_watch.text.names import GROUP_LABELS, entity_of, is_lower
@@ -35,6 +35,43 @@ def is_reporting_clause(cue: Token) -> bool:
     if any(c.dep_ in {"ccomp", "xcomp"} and c.i > cue.i for c in cue.children):
         return False  # "a step aid agencies said fell short" reports nothing of the sentence
     return subject is not None and subject.left_edge.i > 0 and cue.doc[subject.left_edge.i - 1].text == ","
+
+
+_FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
+
+
+def trailing_subject(cue: Token) -> Token | None:
+    """`X and Y signed a truce, Algerian President Abdelaziz Bouteflika announced.`: the noun phrase
+    between the last comma and a say-verb that closes the sentence speaks for all of it. Long
+    sentences are often parsed with the first clause's subject on the verb, so the words decide."""
+    if cue.lemma_.lower() not in REPORTING_LEMMAS:
+        return None
+    doc, sentence = cue.doc, cue.sent
+    if any(t.tag_ in _FINITE_TAGS for t in doc[cue.i + 1 : sentence.end]) or (
+        cue.i + 1 < sentence.end and doc[cue.i + 1].lower_ == "that"
+    ):
+        return None  # "..., X said the talks had failed": the said clause follows
+    end = cue.i
+    while end > sentence.start and doc[end - 1].pos_ in {"ADV", "AUX", "PART"}:
+        end -= 1
+    if end > sentence.start and doc[end - 1].text == ",":  # "..., NAME, the group's envoy, said"
+        end = _previous_comma(doc, sentence.start, end - 1)
+    start = _previous_comma(doc, sentence.start, end)
+    words = doc[start + 1 : end]
+    if start < sentence.start or not words or len(words) > 12:
+        return None
+    if any(t.pos_ in {"VERB", "AUX"} or "\n" in t.text for t in words):
+        return None
+    heads = [t for t in words if not start < t.head.i < end and t.pos_ in {"NOUN", "PROPN"}]
+    return heads[0] if len(heads) == 1 else None
+
+
+def _previous_comma(doc: Doc, floor: int, before: int) -> int:
+    """The index of the last comma in [floor, before), or floor - 1 when there is none."""
+    index = before - 1
+    while index >= floor and doc[index].text != ",":
+        index -= 1
+    return index
 
 
 def tree_depth(token: Token) -> int:

@@ -39,6 +39,7 @@ from ceasefire_watch.text.phrases import (
     named_group,
     noun_phrase,
     speaks_for_phrase,
+    trailing_subject,
     tree_depth,
 )
 from ceasefire_watch.text.quotes import find_quotations, quotation_with_attribution
@@ -679,11 +680,14 @@ class _Article:
         cues: list[Token] = []
         for group, offsets in self._cues:
             cues += group[bisect_left(offsets, start) : bisect_left(offsets, end)]
-        return sorted(cues, key=lambda t: (not is_reporting_clause(t), tree_depth(t), t.i))
+        return sorted(
+            cues,
+            key=lambda t: (trailing_subject(t) is None, not is_reporting_clause(t), tree_depth(t), t.i),
+        )
 
     def speaker_in(self, start: int, end: int) -> Speaker | None:
         for cue in self.cues_in(start, end):
-            subject = cue_subject(cue, self._in_quote)
+            subject = trailing_subject(cue) or cue_subject(cue, self._in_quote)
             quoting = cue.lemma_.lower() == "quote"
             if (
                 quoting

@@ -456,3 +456,17 @@ class TestWireCopy:
         )
         speaker = speaker_of(attributor, text, "Both sides reported violations on the first night.")
         assert speaker is not None and [party.name for party in speaker.parties] == ["Ukraine", "Russia"]
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Truce on the border\nArmenia and Azerbaijan agreed on Monday to pull troops back from the "
+            "border, Swiss Foreign Minister Anna Keller announced in Geneva.",
+            "Truce on the border\nArmenia and Azerbaijan signed a truce on Monday to end clashes in the "
+            "mountains, Swiss diplomat Anna Keller, the bloc's envoy for the region, said after the talks.",
+        ],
+    )
+    def test_a_closing_say_clause_names_the_mediator(self, attributor, text):
+        """`X and Y agreed ..., MEDIATOR announced`: the clause after the last comma speaks, not X and Y."""
+        speaker = speaker_of(attributor, text, text.split("\n")[1])
+        assert speaker is not None and speaker.name == "Anna Keller"
