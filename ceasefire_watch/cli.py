@@ -279,6 +279,15 @@ def run(
             help="Least probability of a statement's stance for it to count towards a position.",
         ),
     ] = _DEFAULTS.position_min_confidence,
+    attribution_processes: Annotated[
+        int,
+        typer.Option(
+            envvar="CEASEFIRE_ATTRIBUTION_PROCESSES",
+            min=0,
+            help="Processes per SDK worker that attribute speakers (default: the usable cores); "
+            "0 attributes in the worker's own process.",
+        ),
+    ] = _DEFAULTS.attribution_processes,
     runner: Runner = "prism",
 ) -> None:
     """Run the streaming job until interrupted. Extra arguments after -- go to Beam."""
@@ -291,6 +300,7 @@ def run(
         model_dir=model_dir,
         inference_batch_size=batch_size,
         position_min_confidence=position_min_confidence,
+        attribution_processes=attribution_processes,
         metrics_host=host or "127.0.0.1",
         metrics_port=int(port),
     )

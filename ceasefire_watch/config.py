@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -91,6 +92,11 @@ def _path_or_none(path: Path | None) -> str | None:
     return str(path) if path is not None else None
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, where the platform has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 class TopicSettings(BaseModel):
     """Topic names: articles in; alerts, positions and dead letters out."""
 
@@ -121,6 +127,12 @@ class PipelineSettings(BaseModel):
         ge=0,
         le=1,
         description="Least probability of a statement's stance for it to count towards a position.",
+    )
+    attribution_processes: int = Field(
+        default_factory=usable_cores,
+        ge=0,
+        le=64,
+        description="Processes per SDK worker that attribute speakers; 0: in the worker's own process.",
     )
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(9464, ge=0, le=65535, description="0 disables the exporter.")

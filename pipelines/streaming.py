@@ -32,6 +32,7 @@ def build_streaming_pipeline(
             settings.max_article_bytes,
             history=AlertHistory(settings.kafka, settings.topics.alerts, settings.topics.positions),
             position_min_confidence=settings.position_min_confidence,
+            attribution_processes=settings.attribution_processes,
         )
     )
     detected["alerts"] | "WriteAlerts" >> WriteToKafkaTopic(settings.topics.alerts, settings.kafka)

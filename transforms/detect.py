@@ -24,7 +24,7 @@ class DetectCeasefireStatements(beam.PTransform):
     ``dead_letters_of_<stage>`` (see ``dead_letter_streams``).
 
     With an AlertHistory, repeat and stance-shift detection starts from the alerts and positions
-    already written.
+    already written. ``attribution_processes``: see FindStatements.
     """
 
     def __init__(
@@ -34,8 +34,10 @@ class DetectCeasefireStatements(beam.PTransform):
         clock: Clock = utc_now,
         history: AlertHistory | None = None,
         position_min_confidence: float = DEFAULT_POSITION_MIN_CONFIDENCE,
+        attribution_processes: int = 0,
     ) -> None:
         super().__init__()
+        self._attribution_processes = attribution_processes
         self._model_handler = model_handler
         self._max_article_bytes = max_article_bytes
         self._clock = clock
@@ -44,7 +46,7 @@ class DetectCeasefireStatements(beam.PTransform):
 
     def expand(self, records: beam.PCollection) -> dict[str, beam.PCollection]:
         parsed = records | "ParseArticles" >> ParseArticles(self._max_article_bytes)
-        found = parsed[ARTICLES] | "FindStatements" >> FindStatements()
+        found = parsed[ARTICLES] | "FindStatements" >> FindStatements(self._attribution_processes)
         classified = found["statements"] | "ClassifyStance" >> ClassifyStance(self._model_handler)
         assessed = classified["articles"] | "TrackNovelty" >> TrackNovelty(
             self._history, self._position_min_confidence

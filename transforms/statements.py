@@ -8,19 +8,26 @@ concerns. Offsets are character offsets into the article text.
 from __future__ import annotations
 
 import dataclasses
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 import apache_beam as beam
+from apache_beam.pvalue import TaggedOutput
+from apache_beam.utils.shared import Shared
+from apache_beam.utils.timestamp import Timestamp
+from apache_beam.utils.windowed_value import WindowedValue
 
 from ceasefire_watch import metrics
 from ceasefire_watch.records import Article, ArticleStatements, Speaker, Statement
 from ceasefire_watch.text.armed_conflict import about_armed_conflict
 from ceasefire_watch.text.conflicts import load_gazetteer
 from ceasefire_watch.text.lexicon import candidate_spans, ceasefire_terms
-from ceasefire_watch.text.quotes import expand_to_quotes
 from ceasefire_watch.text.sentences import Sentence, neighbours, split_sentences
-from ceasefire_watch.text.speakers import SpeakerAttributor
-from ceasefire_watch.transforms.failures import guarded
+from ceasefire_watch.transforms.failures import FailuresToDeadLetters, guarded
+from ceasefire_watch.transforms.speaker_pool import Attribution, SpeakerPool, new_attributor, quotes_and_speakers
 
 Candidates = tuple[Article, list[Sentence], list[tuple[int, int]]]
 
@@ -69,19 +76,84 @@ class _MatchLexiconFn(beam.DoFn):
             yield article, sentences, spans
 
 
+def _attributed(candidates: Candidates, attribution: Attribution) -> ArticleStatements:
+    article, sentences, _ = candidates
+    statement_spans, speakers = attribution
+    statements = tuple(statements_from_spans(article, sentences, statement_spans, speakers))
+    metrics.STATEMENTS_FOUND.inc(len(statements))
+    return ArticleStatements(article, statements)
+
+
 class _AttributeSpeakersFn(beam.DoFn):
     """Widens candidates to whole multi-sentence quotes and attributes each to its speaker."""
 
     def setup(self) -> None:
-        self._attributor = SpeakerAttributor()
+        self._attributor = new_attributor()
 
     def process(self, candidates: Candidates) -> Iterator[ArticleStatements]:
-        article, sentences, spans = candidates
-        statement_spans = expand_to_quotes(article.text, spans)
-        speakers = self._attributor.attribute(article.text, statement_spans)
-        statements = tuple(statements_from_spans(article, sentences, statement_spans, speakers))
-        metrics.STATEMENTS_FOUND.inc(len(statements))
-        yield ArticleStatements(article, statements)
+        article, _, spans = candidates
+        yield _attributed(candidates, quotes_and_speakers(self._attributor, article.text, spans))
+
+
+MAX_ARTICLES_IN_FLIGHT = 64
+"""Articles a bundle thread hands to the pool before it waits for the oldest: enough to keep the
+processes busy, few enough that a bundle's results do not pile up in memory."""
+
+_FAILED = "failed"
+
+
+@dataclasses.dataclass(frozen=True)
+class _InFlight:
+    candidates: Candidates
+    attribution: Future[Attribution]
+    timestamp: Timestamp
+    window: Any
+
+
+class _AttributeSpeakersInPoolFn(beam.DoFn):
+    """As _AttributeSpeakersFn, in the worker's SpeakerPool: each article is handed over as it
+    arrives and its statements are emitted in arrival order, all of them before the bundle ends,
+    so the reader commits only what was attributed. An article the pool raises on goes to the
+    ``failed`` output, as Beam's exception handling would send it."""
+
+    def __init__(self, shared: Shared, processes: int) -> None:
+        self._shared = shared
+        self._processes = processes
+
+    def setup(self) -> None:
+        self._pool: SpeakerPool = self._shared.acquire(lambda: SpeakerPool(self._processes))
+
+    def start_bundle(self) -> None:
+        self._in_flight: deque[_InFlight] = deque()
+
+    def process(
+        self,
+        candidates: Candidates,
+        timestamp: Timestamp = beam.DoFn.TimestampParam,
+        window: Any = beam.DoFn.WindowParam,
+    ) -> Iterator[WindowedValue | TaggedOutput]:
+        article, _, spans = candidates
+        self._in_flight.append(_InFlight(candidates, self._pool.submit(article.text, spans), timestamp, window))
+        while self._in_flight and (
+            self._in_flight[0].attribution.done() or len(self._in_flight) > MAX_ARTICLES_IN_FLIGHT
+        ):
+            yield self._result(self._in_flight.popleft())
+
+    def finish_bundle(self) -> Iterator[WindowedValue | TaggedOutput]:
+        while self._in_flight:
+            yield self._result(self._in_flight.popleft())
+
+    def _result(self, item: _InFlight) -> WindowedValue | TaggedOutput:
+        article = item.candidates[0]
+        try:
+            try:
+                attribution = item.attribution.result()
+            except BrokenProcessPool:
+                attribution = self._pool.attribute_again(article.text, item.candidates[2])
+            return WindowedValue(_attributed(item.candidates, attribution), item.timestamp, (item.window,))
+        except Exception as error:  # noqa: BLE001 - any failure of one article is that article's dead letter
+            failure: tuple[Candidates, tuple[type, str, list[str]]] = (item.candidates, (type(error), repr(error), []))
+            return TaggedOutput(_FAILED, WindowedValue(failure, item.timestamp, (item.window,)))
 
 
 class _TagConflictsFn(beam.DoFn):
@@ -108,15 +180,32 @@ class FindStatements(beam.PTransform):
     """Articles in; ``statements``: each article with candidate statements, attributed and
     conflict-tagged, as ArticleStatements (so an article's statements stay together for its
     positions), only for articles about an armed conflict; ``dead_letters``: articles a step
-    raised on."""
+    raised on.
+
+    With ``attribution_processes`` above 0, attribution runs in that many processes of a
+    SpeakerPool per SDK worker; with 0, in the worker's own process.
+    """
+
+    def __init__(self, attribution_processes: int = 0) -> None:
+        super().__init__()
+        self._attribution_processes = attribution_processes
 
     def expand(self, articles: beam.PCollection) -> dict[str, beam.PCollection]:
         matched, match_failed = guarded(articles, "MatchLexicon", _MatchLexiconFn())
-        attributed, attribution_failed = guarded(matched["good"], "QuotesAndSpeakers", _AttributeSpeakersFn())
-        tagged, tagging_failed = guarded(attributed["good"], "TagConflicts", _TagConflictsFn())
+        attributed, attribution_failed = self._attribute(matched["good"])
+        tagged, tagging_failed = guarded(attributed, "TagConflicts", _TagConflictsFn())
         dead_letters = (
             match_failed,
             attribution_failed,
             tagging_failed,
         ) | "DeadLetters" >> beam.Flatten()
         return {"statements": tagged["good"], "dead_letters": dead_letters}
+
+    def _attribute(self, candidates: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
+        if self._attribution_processes == 0:
+            attributed, failed = guarded(candidates, "QuotesAndSpeakers", _AttributeSpeakersFn())
+            return attributed["good"], failed
+        fn = _AttributeSpeakersInPoolFn(Shared(), self._attribution_processes)
+        outputs = candidates | "QuotesAndSpeakers" >> beam.ParDo(fn).with_outputs(_FAILED, main="good")
+        failed = outputs[_FAILED] | "QuotesAndSpeakersFailed" >> FailuresToDeadLetters("QuotesAndSpeakers")
+        return outputs["good"], failed

@@ -1,0 +1,102 @@
+"""Attribution in worker processes, so that a job on one SDK worker uses more than one core.
+
+Attribution (a spaCy parse and the rules over it) is most of the analysis's CPU, and it is Python
+under one interpreter lock: Prism gives a pipeline one SDK worker, so without this the job uses
+one core however many the machine has. The pool's processes each load their own SpeakerAttributor
+and take (text, spans) from any bundle thread of the worker; everything else, with its state
+(novelty memory, Kafka clients, metrics), stays in the worker's process.
+
+The processes are forked from a fork server, a fresh interpreter that has already imported spaCy:
+forking the SDK worker itself would copy its gRPC threads' locks, and starting each process from
+scratch would repeat the import. The worker's own process never imports spaCy.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
+
+import structlog
+
+from ceasefire_watch.records import Speaker
+from ceasefire_watch.text.quotes import expand_to_quotes
+
+if TYPE_CHECKING:
+    from ceasefire_watch.text.speakers import SpeakerAttributor
+
+log = structlog.get_logger(__name__)
+
+Span = tuple[int, int]
+Attribution = tuple[list[Span], list[Speaker | None]]
+
+
+def quotes_and_speakers(attributor: SpeakerAttributor, text: str, spans: Sequence[Span]) -> Attribution:
+    """Each candidate widened to its whole quotation, and the speaker of each."""
+    statement_spans = expand_to_quotes(text, spans)
+    return statement_spans, attributor.attribute(text, statement_spans)
+
+
+_process_attributor: SpeakerAttributor | None = None
+
+
+def new_attributor() -> SpeakerAttributor:
+    """A SpeakerAttributor, imported only here: spaCy takes 100-600 MiB (with torch, where it is
+    installed), which a process that only hands articles to the pool should not hold."""
+    from ceasefire_watch.text.speakers import SpeakerAttributor
+
+    return SpeakerAttributor()
+
+
+def _load_attributor() -> None:
+    global _process_attributor
+    _process_attributor = new_attributor()
+
+
+def _attribute_in_process(text: str, spans: Sequence[Span]) -> Attribution:
+    assert _process_attributor is not None, "the pool's initializer loads it"
+    return quotes_and_speakers(_process_attributor, text, spans)
+
+
+class SpeakerPool:
+    """A pool of attribution processes, shared by every bundle thread of one SDK worker.
+
+    A process that dies (killed, out of memory, a crash in native code) breaks the whole pool, and
+    every article in flight with it; ``attribute_again`` starts a fresh pool for each of them in
+    turn, so only an article that kills its process a second time is lost to the dead letters.
+    """
+
+    def __init__(self, processes: int) -> None:
+        self._processes = processes
+        self._lock = threading.Lock()
+        self._executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__, "ceasefire_watch.text.speakers"])
+        log.info("attribution processes starting", processes=self._processes)
+        return ProcessPoolExecutor(self._processes, mp_context=context, initializer=_load_attributor)
+
+    def submit(self, text: str, spans: Sequence[Span]) -> Future[Attribution]:
+        with self._lock:
+            return self._executor.submit(_attribute_in_process, text, list(spans))
+
+    def attribute_again(self, text: str, spans: Sequence[Span]) -> Attribution:
+        """For an article whose process died: once more, alone, in a fresh pool (raises if the
+        pool breaks again)."""
+        with self._lock:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._start()
+            future = self._executor.submit(_attribute_in_process, text, list(spans))
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            log.warning("attribution process died twice on one article", characters=len(text))
+            raise
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._executor.shutdown(wait=True, cancel_futures=True)
