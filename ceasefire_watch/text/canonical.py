@@ -44,14 +44,19 @@ def state_named(name: str) -> str | None:
     return _STATES.get(name.strip().lower())
 
 
-_PROPER_WORDS = r"(?:[A-Z][\w'’-]*\s+){1,7}?[A-Z][\w'’-]*"
+_PROPER_WORDS = r"(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|in|the)\s+){0,2}){1,7}?[A-Z][\w'’-]*"
 _ACRONYM = r"[A-Z][A-Za-z0-9/-]{1,9}"
 _FULL_THEN_SHORT = re.compile(rf"({_PROPER_WORDS})\s*\(({_ACRONYM})\)")
 _SHORT_THEN_FULL = re.compile(rf"\b({_ACRONYM})\s*\(({_PROPER_WORDS})\)")
+_FULL_ALIAS = re.compile(
+    rf"({_PROPER_WORDS}), (?:(?:also |better |widely )?known as|or) ([A-Z][A-Za-z'’-]+)(?=[,.;)])"
+)
+"""`the Special Deterrence Force, known as Radaa,` and `the Free Aceh Movement, or GAM,`."""
 
 
 def acronyms_in(text: str) -> dict[str, str]:
-    """Acronyms the article spells out: `Rapid Support Forces (RSF)` and `the RSF (Rapid Support Forces)`."""
+    """Acronyms and aliases the article spells out: `Rapid Support Forces (RSF)`, `the RSF (Rapid
+    Support Forces)`, `the Free Aceh Movement, or GAM,`, `the Special Deterrence Force, known as Radaa,`."""
     found: dict[str, str] = {}
     for match in re.finditer(_FULL_THEN_SHORT, text):
         full, short = match.group(1), match.group(2)
@@ -63,6 +68,10 @@ def acronyms_in(text: str) -> dict[str, str]:
             initials = initials[1:]
         if initials[: len(short)].lower() == short.replace("/", "").replace("-", "")[: len(initials)].lower():
             found.setdefault(short, " ".join(words))
+    for match in re.finditer(_FULL_ALIAS, text):
+        full, short = match.group(1), match.group(2)
+        if short != full.split()[-1] and (short.isupper() or "known" in match.group(0)):
+            found.setdefault(short, strip_article(re.split(r"\s+and\s+the\s+", full)[-1]))
     for match in re.finditer(_SHORT_THEN_FULL, text):
         short, full = match.group(1), match.group(2)
         if "".join(word[0] for word in full.split() if word[:1].isupper()).startswith(short[:2]):
@@ -80,6 +89,9 @@ def is_news_organisation(name: str) -> bool:
     return "news agency" in key or (bool(words) and words[-1] in NEWS_WORDS)
 
 
+_UN_PREFIX = re.compile(r"^(?:U\.N\.|UN)\s+(?=[A-Z])")
+"""`U.N. Mission in South Sudan` and `United Nations Mission in South Sudan` are one body."""
+
 _RECOGNISED = re.compile(r"\binternationally[- ]recogni[sz]ed\s+")
 """Not part of a government's name: "Yemen's internationally recognised government"."""
 
@@ -89,6 +101,7 @@ def canonical_name(name: str, acronyms: Mapping[str, str] = {}) -> str:
     name = strip_article(name.translate(APOSTROPHES))
     name = name.lstrip("-–— ")  # a dateline's dash left at the front
     name = _RECOGNISED.sub("", name)
+    name = _UN_PREFIX.sub("United Nations ", name)
     if name in acronyms or name in KNOWN_ACRONYMS:
         return acronyms.get(name) or KNOWN_ACRONYMS[name]
     if re.fullmatch(r"(?:[A-Z]\.){2,3}|[A-Z]{2,3}", name) and name.lower() in DEMONYMS:

@@ -75,10 +75,12 @@ def _is_name_word(token: Token) -> bool:
 
 
 _KNOWN_AS = re.compile(
-    r"([A-Z][\w'’-]+(?: [A-Z][\w'’-]+){1,3}), "
-    r"(?:better |also |widely )?(?:known as|who goes by) ([A-Z][\w'’-]+)"
+    r"([A-Z][\w'’-]+(?: [A-Z][\w'’-]+){0,3}), (?:[^,.\n]{1,60}, )?(?:who (?:is |was )?)?"
+    r"(?:better |also |widely )?(?:known (?:as|by)|goes by)"
+    r"(?: (?:his|her|the) (?:nom de guerre|alias|name))? ([A-Z][\w'’-]+)"
 )
-"""`Pushpa Kamal Dahal, better known as Prachanda`: the name later mentions use."""
+"""`Pushpa Kamal Dahal, better known as Prachanda`, `Londono, who goes by the nom de guerre
+Timochenko`: the name later mentions use (an apposition may come between)."""
 
 
 def _continues_name(doc: Doc, index: int) -> bool:
@@ -309,7 +311,7 @@ class _ShortNames:
         first_names = {key: name.split()[0].lower() for key, name in full.items()}
         given = Counter(first_names.values())
         self._by_given = {first: key for key, first in first_names.items() if given[first] == 1}
-        self._aliases = {
+        self.aliases = {
             _surname_key(alias): _surname_key(name)
             for name, alias in _KNOWN_AS.findall(text)
             if _surname_key(name) in full
@@ -317,8 +319,8 @@ class _ShortNames:
 
     def key_of(self, mention: _NameMention) -> str:
         key = _surname_key(mention.name)
-        if key in self._aliases:
-            return self._aliases[key]
+        if key in self.aliases:
+            return self.aliases[key]
         if key in self._full or " " in mention.name:
             return key
         return self._by_given.get(mention.name.lower(), key)
@@ -331,6 +333,7 @@ class People:
         self.doc = doc
         self.people: dict[str, Person] = {}
         self.mentions: list[tuple[int, str]] = []  # (last token of a name mention, surname key)
+        self._aliases: dict[str, str] = {}  # `Prachanda` -> the key of `Pushpa Kamal Dahal`
         self._person_at: dict[int, str] = {}  # token index -> surname key
         self._collect_people()
 
@@ -347,7 +350,9 @@ class People:
             key = _surname_key(mention.name)
             if mention.evidence and key not in full and " " in mention.name:
                 full[key] = mention.name
-        key_of = _ShortNames(full, self.doc.text).key_of
+        short_names = _ShortNames(full, self.doc.text)
+        key_of = short_names.key_of
+        self._aliases = short_names.aliases
         for mention in mentions:
             if mention.evidence and key_of(mention) not in full:
                 full[key_of(mention)] = mention.name
@@ -368,7 +373,10 @@ class People:
 
     def by_surname(self, text: str) -> Person | None:
         """The person a bare surname names (`Zelenskiy:` in a headline, which tags it poorly)."""
-        return self.people.get(_surname_key(text)) if " " not in text.strip() else None
+        if " " in text.strip():
+            return None
+        key = _surname_key(text)
+        return self.people.get(self._aliases.get(key, key))
 
     def person_at(self, token: Token) -> Person | None:
         key = self._person_at.get(token.i)

@@ -341,10 +341,24 @@ class TestWireCopy:
                 "Rapid Support Forces",
             ),
             ("Beijing said the ceasefire should hold.", "China"),
+            (
+                "The Council of Southern Elders (CSE) agreed. The CSE said the truce would hold.",
+                "Council of Southern Elders",
+            ),
+            (
+                "The Western Resistance Front, or WRF, agreed. The WRF said the truce would hold.",
+                "Western Resistance Front",
+            ),
+            (
+                "The Northern Defence Brigade, known as Halcon, agreed. Halcon said the truce would hold.",
+                "Northern Defence Brigade",
+            ),
+            ("The U.N. Security Council said the truce must hold.", "United Nations Security Council"),
         ],
     )
     def test_names_are_canonical(self, attributor, text, name):
-        """Possessive states become adjectives, capitals their states, acronyms their full names."""
+        """Possessive states become adjectives, capitals their states, acronyms and aliases their
+        full names (`X (XY)`, `X, or XY,`, `X, known as Y,`), `U.N.` the United Nations."""
         speaker = speaker_of(attributor, text, text.split(". ")[-1])
         assert speaker is not None and speaker.name == name
 
@@ -437,6 +451,11 @@ class TestWireCopy:
                 "Tadesse Werede",
             ),
             (
+                "Rebel commander Carlos Mendez, who goes by the nom de guerre Tiburon, spoke by radio. "
+                '"We will hold our fire," Tiburon said.',
+                "Carlos Mendez",
+            ),
+            (
                 "Spokesman Majed al-Ansari said talks would resume. Ansari said both sides were close.",
                 "Majed al-Ansari",
             ),
@@ -470,3 +489,12 @@ class TestWireCopy:
         """`X and Y agreed ..., MEDIATOR announced`: the clause after the last comma speaks, not X and Y."""
         speaker = speaker_of(attributor, text, text.split("\n")[1])
         assert speaker is not None and speaker.name == "Anna Keller"
+
+    def test_a_headline_alias_is_the_full_name(self, attributor):
+        """An alias before a headline's colon is the person the story gives it to."""
+        text = (
+            "Tiburon: rebels will hold their fire\n"
+            "Rebel commander Carlos Mendez, better known as Tiburon, said the truce would hold."
+        )
+        speaker = speaker_of(attributor, text, "Tiburon: rebels will hold their fire")
+        assert speaker is not None and speaker.name == "Carlos Mendez"
