@@ -14,7 +14,10 @@ scratch would repeat the import. The worker's own process never imports spaCy.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import select
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -51,8 +54,35 @@ def new_attributor() -> SpeakerAttributor:
     return SpeakerAttributor()
 
 
-def _load_attributor() -> None:
+def _wait_for_exit(pid: int) -> None:
+    try:
+        descriptor = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    except (AttributeError, OSError):  # no pidfd (not Linux, or a kernel before 5.3): poll
+        while True:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(1)
+    select.select([descriptor], [], [])
+
+
+def _exit_with(pid: int) -> None:
+    """Pool processes are children of the fork server, not of the job's process, and nothing would
+    stop them when the job is killed outright (SIGKILL, out of memory): each follows it out."""
+
+    def follow() -> None:
+        _wait_for_exit(pid)
+        os._exit(0)
+
+    threading.Thread(target=follow, name="exit-with-job", daemon=True).start()
+
+
+def _start_process(job_pid: int) -> None:
     global _process_attributor
+    _exit_with(job_pid)
     _process_attributor = new_attributor()
 
 
@@ -78,7 +108,9 @@ class SpeakerPool:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__, "ceasefire_watch.text.speakers"])
         log.info("attribution processes starting", processes=self._processes)
-        return ProcessPoolExecutor(self._processes, mp_context=context, initializer=_load_attributor)
+        return ProcessPoolExecutor(
+            self._processes, mp_context=context, initializer=_start_process, initargs=(os.getpid(),)
+        )
 
     def submit(self, text: str, spans: Sequence[Span]) -> Future[Attribution]:
         with self._lock:

@@ -27,9 +27,16 @@ from ceasefire_watch.text.conflicts import load_gazetteer
 from ceasefire_watch.text.lexicon import candidate_spans, ceasefire_terms
 from ceasefire_watch.text.sentences import Sentence, neighbours, split_sentences
 from ceasefire_watch.transforms.failures import FailuresToDeadLetters, guarded
-from ceasefire_watch.transforms.speaker_pool import Attribution, SpeakerPool, new_attributor, quotes_and_speakers
+from ceasefire_watch.transforms.speaker_pool import (
+    Attribution,
+    SpeakerPool,
+    new_attributor,
+    quotes_and_speakers,
+)
 
 Candidates = tuple[Article, list[Sentence], list[tuple[int, int]]]
+Failure = tuple[Candidates, tuple[type, str, list[str]]]
+"""A failed element as Beam's exception handling gives it: (element, (type, repr, traceback))."""
 
 
 def statements_from_spans(
@@ -133,7 +140,8 @@ class _AttributeSpeakersInPoolFn(beam.DoFn):
         window: Any = beam.DoFn.WindowParam,
     ) -> Iterator[WindowedValue | TaggedOutput]:
         article, _, spans = candidates
-        self._in_flight.append(_InFlight(candidates, self._pool.submit(article.text, spans), timestamp, window))
+        attribution = self._pool.submit(article.text, spans)
+        self._in_flight.append(_InFlight(candidates, attribution, timestamp, window))
         while self._in_flight and (
             self._in_flight[0].attribution.done() or len(self._in_flight) > MAX_ARTICLES_IN_FLIGHT
         ):
@@ -151,8 +159,8 @@ class _AttributeSpeakersInPoolFn(beam.DoFn):
             except BrokenProcessPool:
                 attribution = self._pool.attribute_again(article.text, item.candidates[2])
             return WindowedValue(_attributed(item.candidates, attribution), item.timestamp, (item.window,))
-        except Exception as error:  # noqa: BLE001 - any failure of one article is that article's dead letter
-            failure: tuple[Candidates, tuple[type, str, list[str]]] = (item.candidates, (type(error), repr(error), []))
+        except Exception as error:  # whatever one article raises is that article's dead letter
+            failure: Failure = (item.candidates, (type(error), repr(error), []))
             return TaggedOutput(_FAILED, WindowedValue(failure, item.timestamp, (item.window,)))
 
 
