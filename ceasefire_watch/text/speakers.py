@@ -46,6 +46,7 @@ from ceasefire_watch.text.quotes import find_quotations, quotation_with_attribut
 from ceasefire_watch.text.sentences import paragraph_bounds
 from ceasefire_watch.text.wordlists import (
     ANAPHORIC_GROUP_NOUNS,
+    DWELLER_NOUNS,
     GROUP_NOUNS,
     GROUP_PRONOUNS,
     ORG_NOUNS,
@@ -376,7 +377,10 @@ class _Article:
         return Speaker(noun_phrase(token), "person", speaks_for_phrase(token))
 
     def _organisation_of_people(self, token: Token, depth: int) -> Speaker | None:
-        """`critics in the opposition Democratic Centre party`: the party speaks."""
+        """`critics in the opposition Democratic Centre party`: the party speaks; `residents of
+        Jabalia` speak for themselves, however the tagger labels the place."""
+        if token.lemma_.lower() in DWELLER_NOUNS:
+            return None
         for prep in token.children:
             for pobj in (c for c in prep.children if c.dep_ == "pobj"):
                 if pobj.ent_type_ != "ORG" and pobj.lemma_.lower() not in ORG_NOUNS:

@@ -28,6 +28,7 @@ PERSON_PRONOUNS = _words("person_pronouns")
 GROUP_PRONOUNS = _words("group_pronouns")
 ROLE_NOUNS = _words("role_nouns")
 PERSON_NOUNS = ROLE_NOUNS | _words("person_nouns")
+DWELLER_NOUNS = _words("dweller_nouns")
 RANKS = _words("ranks")
 ROLE_SYNONYMS = {role: frozenset(titles) for role, titles in _RAW["role_synonyms"]["words"].items()}
 ORG_NOUNS = _words("org_nouns")

@@ -498,3 +498,15 @@ class TestWireCopy:
         )
         speaker = speaker_of(attributor, text, "Tiburon: rebels will hold their fire")
         assert speaker is not None and speaker.name == "Carlos Mendez"
+
+    @pytest.mark.parametrize(
+        ("text", "name"),
+        [
+            ("Residents of Kibati said the shooting stopped at dawn.", "residents of Kibati"),
+            ("Traders in Torkham said the crossing stayed shut.", "traders in Torkham"),
+        ],
+    )
+    def test_people_named_by_a_place_keep_it(self, attributor, text, name):
+        """`residents of X` are the residents, even where the tagger reads the place as an organisation."""
+        speaker = speaker_of(attributor, text, text)
+        assert speaker is not None and speaker.name == name
