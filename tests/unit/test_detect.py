@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import apache_beam as beam
+import pytest
 from apache_beam.ml.inference.base import ModelHandler
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
@@ -66,9 +67,10 @@ def article_record(offset: int, text: str) -> SourceRecord:
     return SourceRecord(json.dumps(document).encode(), "articles", 0, offset)
 
 
-def test_emits_one_alert_per_relevant_statement_and_dead_letters_bad_input():
+@pytest.mark.parametrize("attribution_processes", [0, 1])
+def test_emits_one_alert_per_relevant_statement_and_dead_letters_bad_input(attribution_processes: int):
     """Relevant candidate sentences become alerts, an attributed one a position too, irrelevant ones
-    nothing, and bad input is dead-lettered."""
+    nothing, and bad input is dead-lettered, whether speakers are attributed in a pool or not."""
     records = [
         article_record(0, "We accept the truce, but only if shelling stops. Sudan army troops held."),
         article_record(1, "The rebels reject the ceasefire. A trade truce was signed in Khartoum."),
@@ -81,7 +83,10 @@ def test_emits_one_alert_per_relevant_statement_and_dead_letters_bad_input():
             pipeline
             | beam.Create(records)
             | DetectCeasefireStatements(
-                KeywordModelHandler(), max_article_bytes=10_000, clock=lambda: FIXED_NOW
+                KeywordModelHandler(),
+                max_article_bytes=10_000,
+                clock=lambda: FIXED_NOW,
+                attribution_processes=attribution_processes,
             )
         )
         summaries = detected["alerts"] | "Summarise" >> beam.Map(
