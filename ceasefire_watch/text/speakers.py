@@ -107,7 +107,19 @@ def _without_datelines(text: str) -> str:
 
 
 _STATE_BODIES = frozenset(
-    {"army", "cabinet", "government", "military", "ministry", "navy", "office", "police", "presidency"}
+    {
+        "army",
+        "cabinet",
+        "government",
+        "military",
+        "ministry",
+        "navy",
+        "office",
+        "palace",
+        "police",
+        "presidency",
+        "staff",
+    }
 )
 """Bodies every state has: unnamed, they are the state's the story is about."""
 
@@ -117,15 +129,24 @@ _BODY_QUALIFIERS = frozenset(
         "defence",
         "defense",
         "foreign",
+        "general",
+        "health",
         "home",
         "information",
         "interior",
         "justice",
+        "presidential",
         "prime",
         "security",
     }
 )
 """Words that say which body of a state, not whose: `the Defence Ministry` names no state."""
+
+_NAMED_BODIES = frozenset({"cabinet", "council", "ministry", "office", "parliament", "presidency", "staff"})
+"""A state's bodies named in capitals: `Ukraine's General Staff` is the Ukrainian General Staff."""
+
+_LOCAL_QUALIFIERS = frozenset({"county", "district", "local", "municipal", "provincial", "regional"})
+"""`the provincial disaster office` is a province's, not the state's."""
 
 _PAIR_NOUNS = frozenset({"side", "party", "country", "government", "army", "delegation", "federation"})
 
@@ -293,11 +314,20 @@ class _Article:
         named_after = any(c.dep_ == "prep" for c in token.rights)  # "Government of National Unity" is a name
         if proper and not named_after and self._is_state_body(token, possessor):
             return self._organisation_body(token, depth)  # "the Prime Minister's Office"
+        if proper and (owned := self._state_named_body(token, possessor)) is not None:
+            return owned
         if entity is not None and entity.label_ in GROUP_LABELS and entity.root == token and proper:
             return group_speaker(noun_phrase(token, proper=True), entity.label_)
         if proper:
             return group_speaker(noun_phrase(token, proper=True), entity.label_ if entity else "ORG")
         return self._common_noun_speaker(token, lemma, depth)
+
+    def _state_named_body(self, body: Token, possessor: Token | None) -> Speaker | None:
+        """`Ukraine's General Staff`: a body named in capitals after its state takes the state's adjective."""
+        if body.lower_ not in _NAMED_BODIES or possessor is None or (state := _state_of(possessor)) is None:
+            return None
+        name = self.doc[possessor.right_edge.i + 1 : body.i + 1].text
+        return Speaker(f"{ADJECTIVE_OF.get(state, state)} {name}", "organisation", state)
 
     def _common_noun_speaker(self, token: Token, lemma: str, depth: int) -> Speaker | None:
         lemma = lemma if lemma in PERSON_NOUNS | ORG_NOUNS | GROUP_NOUNS else token.lower_
@@ -459,6 +489,8 @@ class _Article:
             for t in body.subtree
             if t.i < body.i and t.dep_ not in {"det", "case"} and not (t.is_punct or t.is_space)
         ]
+        if any(t.lower_ in _LOCAL_QUALIFIERS for t in words):
+            return False
         return any(c.lower_ in {"the", "this"} for c in determiners) and all(
             t.lower_ in _BODY_QUALIFIERS
             or t.lemma_.lower() in PERSON_NOUNS

@@ -357,8 +357,7 @@ class TestWireCopy:
         ],
     )
     def test_names_are_canonical(self, attributor, text, name):
-        """Possessive states become adjectives, capitals their states, acronyms and aliases their
-        full names (`X (XY)`, `X, or XY,`, `X, known as Y,`), `U.N.` the United Nations."""
+        """Possessive states become adjectives, capitals their states, acronyms and aliases full names."""
         speaker = speaker_of(attributor, text, text.split(". ")[-1])
         assert speaker is not None and speaker.name == name
 
@@ -402,6 +401,33 @@ class TestWireCopy:
         text = "BOGOTA (Harbour Wire) - The defence ministry said troops would hold fire during the talks."
         speaker = speaker_of(attributor, text, text.split(" - ")[1])
         assert speaker == Speaker("Colombian defence ministry", "organisation", "Colombia")
+
+    @pytest.mark.parametrize(
+        ("text", "name"),
+        [
+            (
+                "BEIRUT (Harbour Wire) - The Health Ministry said two people were killed.",
+                "Lebanese Health Ministry",
+            ),
+            (
+                "KABUL (Harbour Wire) - The presidential palace said the truce would hold.",
+                "Afghan presidential palace",
+            ),
+            (
+                "BAMAKO (Harbour Wire) - The army general staff said units held fire.",
+                "Malian army general staff",
+            ),
+            (
+                "MANILA (Harbour Wire) - The provincial disaster office said 300 families fled.",
+                "provincial disaster office",
+            ),
+            ("Armenia's General Staff said the truce held.", "Armenian General Staff"),
+        ],
+    )
+    def test_state_bodies_take_the_state_adjective(self, attributor, text, name):
+        """A state's unnamed or possessive-named body takes its adjective; a provincial body does not."""
+        speaker = speaker_of(attributor, text, text.split(" - ")[-1])
+        assert speaker is not None and speaker.name == name
 
     def test_spokesman_named_after_his_organisation(self, attributor):
         """`A spokesman for X, NAME, said` is NAME, not an earlier spokesman."""
