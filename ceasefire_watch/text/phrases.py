@@ -37,9 +37,6 @@ def is_reporting_clause(cue: Token) -> bool:
     return subject is not None and subject.left_edge.i > 0 and cue.doc[subject.left_edge.i - 1].text == ","
 
 
-_FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
-
-
 def trailing_subject(cue: Token) -> Token | None:
     """`X and Y signed a truce, Algerian President Abdelaziz Bouteflika announced.`: the noun phrase
     between the last comma and a say-verb that closes the sentence speaks for all of it. Long
@@ -47,7 +44,7 @@ def trailing_subject(cue: Token) -> Token | None:
     if cue.lemma_.lower() not in REPORTING_LEMMAS:
         return None
     doc, sentence = cue.doc, cue.sent
-    if any(t.tag_ in _FINITE_TAGS for t in doc[cue.i + 1 : sentence.end]) or (
+    if any(c.dep_ in {"ccomp", "xcomp"} and c.i > cue.i for c in cue.children) or (
         cue.i + 1 < sentence.end and doc[cue.i + 1].lower_ == "that"
     ):
         return None  # "..., X said the talks had failed": the said clause follows
@@ -120,7 +117,7 @@ def identifying_modifiers(role: Token) -> list[str]:
     """Modifiers of a role noun that identify someone: a nationality, a place, an organisation noun."""
     keys: list[str] = []
     for child in role.lefts:
-        if child.dep_ == "det" or (child.pos_ == "ADJ" and not child.ent_type_):
+        if child.dep_ == "det" or child.pos_ == "PRON" or (child.pos_ == "ADJ" and not child.ent_type_):
             continue
         if child.dep_ in {"amod", "compound", "poss", "nmod"}:
             keys.append((country(child.lower_) or child.lower_).lower().replace(".", ""))

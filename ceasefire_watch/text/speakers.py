@@ -145,6 +145,11 @@ _BODY_QUALIFIERS = frozenset(
 _NAMED_BODIES = frozenset({"cabinet", "council", "ministry", "office", "parliament", "presidency", "staff"})
 """A state's bodies named in capitals: `Ukraine's General Staff` is the Ukrainian General Staff."""
 
+_MILITARY_RANKS = frozenset(
+    {"admiral", "brigadier", "captain", "colonel", "corporal", "general", "lieutenant", "major", "sergeant"}
+)
+"""Ranks, not offices: a colonel may be the army's spokesman."""
+
 _LOCAL_QUALIFIERS = frozenset({"county", "district", "local", "municipal", "provincial", "regional"})
 """`the provincial disaster office` is a province's, not the state's."""
 
@@ -242,6 +247,11 @@ class _Article:
         self._role_subject_offsets = {
             lemma: [token.i for token in tokens] for lemma, tokens in self._role_subjects.items()
         }
+
+    @functools.cached_property
+    def _lead_index(self) -> int:
+        """The index of the story's first sentence after the headline."""
+        return next((i for i, s in enumerate(self.sentences) if s.start_char > self._headline_end), 0)
 
     def in_quote(self, token: Token) -> bool:
         return self._in_quote[token.i]
@@ -651,6 +661,8 @@ class _Article:
         """`Indian commander: ...`: the person the story names with that title, else the first one
         named on that side (a headline names its main speaker by office)."""
         role = prefix[-1]
+        if (holder := self._lead_holder(role.lemma_.lower())) is not None:
+            return holder.speaker()
         if (holder := self._named_holder(role, reach=len(self.sentences))) is not None:
             return holder.speaker()
         lemma = role.lemma_.lower()
@@ -681,9 +693,32 @@ class _Article:
         """
         if role.idx < self._headline_end:  # `Kremlin spokesman says ...`: named by office
             return self.headline_role(self.doc[role.left_edge.i : role.i + 1])
-        if (holder := self._named_holder(role, reach)) is not None:
+        if (holder := self._named_holder(role, reach) or self._named_next(role)) is not None:
             return holder.speaker()
         return self._unnamed_role(role)
+
+    def _lead_holder(self, lemma: str) -> Person | None:
+        """`Army spokesman says ...` over `..., an army spokesman said. Col. NAME said ...`: the
+        headline's role is the one that speaks in the story's first sentence, named there or next."""
+        for role in self._role_subjects.get(lemma, []):
+            if self.sentence_index(role) == self._lead_index:
+                return self._named_holder(role, reach=2) or self._named_next(role)
+        return None
+
+    def _named_next(self, role: Token) -> Person | None:
+        """`..., a member of the group's political bureau said. NAME said ...`: wire copy names the
+        role's holder as the next sentence's speaker; not someone who holds another office."""
+        following = self.sentence_index(role) + 1
+        if following >= len(self.sentences) or following != self._lead_index + 1:
+            return None
+        wanted = ROLE_SYNONYMS.get(role.lemma_.lower(), {role.lemma_.lower()})
+        sentence = self.sentences[following]
+        for subject in self._candidate_subjects(sentence, sentence.end):
+            person = self.names.person_at(subject)
+            if person is not None and not (person.titles & ROLE_NOUNS) - wanted - _MILITARY_RANKS:
+                return person
+            return None
+        return None
 
     def _named_holder(self, role: Token, reach: int) -> Person | None:
         """The nearest named person with the role's title and identifying modifiers, backwards
@@ -864,12 +899,16 @@ def _paragraph_end(text: str, position: int) -> int:
 def _parse_reach(text: str, spans: Sequence[tuple[int, int]]) -> int:
     """How much of the article attribution needs parsed: speakers are named before or beside their
     statements, so the text up to the last statement's paragraph, and one paragraph more when its
-    quotation runs on into it. A headline's `Hamas official` is named further into the story."""
+    quotation runs on into it. A headline's `Hamas official` is named further into the story, the
+    lead's `a spokesman` at the start of the next paragraph."""
     reach = _paragraph_end(text, max(end for _, end in spans))
     if len(re.findall(r"[“”\"]", text[text.rfind("\n", 0, reach) + 1 : reach])) % 2:
         reach = _paragraph_end(text, reach + 1)
     headline_end = text.find("\n")
-    if min(start for start, _ in spans) < headline_end:
+    first = min(start for start, _ in spans)
+    if first < _paragraph_end(text, headline_end + 1):
+        reach = max(reach, _paragraph_end(text, _paragraph_end(text, headline_end + 1) + 1))
+    if first < headline_end:
         reach = max(reach, _paragraph_end(text, min(len(text), _HEADLINE_ROLE_REACH_CHARS)))
     return reach
 

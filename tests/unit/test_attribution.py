@@ -26,6 +26,11 @@ def seed() -> str:
     return REFERENCE_ARTICLE
 
 
+def _paragraph_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
+
+
 def span_of(text: str, fragment: str) -> tuple[int, int]:
     start = text.index(fragment)
     return start, start + len(fragment)
@@ -535,4 +540,27 @@ class TestWireCopy:
     def test_people_named_by_a_place_keep_it(self, attributor, text, name):
         """`residents of X` are the residents, even where the tagger reads the place as an organisation."""
         speaker = speaker_of(attributor, text, text)
+        assert speaker is not None and speaker.name == name
+
+    @pytest.mark.parametrize(
+        ("fragment", "name"),
+        [
+            ("Army spokesman says operations will go on", "Musa Adamu"),
+            ("The army will keep up operations", "Musa Adamu"),
+            ("A Western diplomat said the truce was fragile.", "Western diplomat"),
+        ],
+    )
+    def test_the_leads_role_is_named_in_the_next_sentence(self, attributor, fragment, name):
+        """The lead's `an army spokesman said` and the headline's role are the next sentence's speaker."""
+        text = (
+            "Army spokesman says operations will go on\n"
+            "LAGOS (Harbour Wire) - The army will keep up operations in the north despite the truce, "
+            "an army spokesman said on Monday.\n"
+            "Col. Musa Adamu said the rebels had attacked a post near the border.\n"
+            "Rebel spokesman Ali Garba said the group would respect the truce.\n"
+            "A Western diplomat said the truce was fragile.\n"
+            "Amina Bello said aid had not arrived."
+        )
+        start = text.index(fragment)
+        speaker = attributor.attribute(text, [(start, _paragraph_end(text, start))])[0]
         assert speaker is not None and speaker.name == name
