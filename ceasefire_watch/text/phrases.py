@@ -60,7 +60,10 @@ def trailing_subject(cue: Token) -> Token | None:
     if any(t.pos_ in {"VERB", "AUX"} or "\n" in t.text for t in words):
         return None
     heads = [t for t in words if not start < t.head.i < end and t.pos_ in {"NOUN", "PROPN"}]
-    return heads[0] if len(heads) == 1 else None
+    listed = any(t.pos_ == "CCONJ" for t in words) and any(
+        t.dep_ == "conj" and t.head.i < start for t in heads
+    )
+    return heads[0] if len(heads) == 1 and not listed else None  # not the end of "A, B and C"
 
 
 def _previous_comma(doc: Doc, floor: int, before: int) -> int:

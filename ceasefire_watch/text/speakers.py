@@ -80,11 +80,11 @@ def _newline_boundaries(doc: Doc) -> Doc:
 
 
 _DATELINE = re.compile(
-    r"^[A-Z][A-Z.'’/ -]{1,40}[A-Z.](?:,\s*[A-Z][a-z]+\.?(?:\s+(?:[A-Z][a-z]+|\d{1,2}))?)?"
+    r"^[A-Z][A-Z.'’/ -]{1,40}[A-Z.](?:,\s*[A-Z][a-z]+\.?(?:\s+(?:[A-Z][a-z]+|\d{1,2}))?){0,2}"
     r"\s*(?:\([^)\n]{1,40}\))?\s*[-—–]+\s+",
     re.MULTILINE,
 )
-"""`KYIV (Harbour Wire) - `, `MANILA — `, `GOMA, Nov 3 (Wire) — ` at the start of a paragraph."""
+"""`KYIV (Harbour Wire) - `, `MANILA — `, `GOMA, Congo, Nov 3 (Wire) — ` at the start of a paragraph."""
 
 
 def _home_state(text: str) -> str | None:
@@ -261,8 +261,9 @@ class _Article:
 
     # -- resolution -----------------------------------------------------------------------------
 
-    def speaker_of_mention(self, token: Token, depth: int = 0) -> Speaker | None:
-        """Type and name the phrase headed by `token`; a news outlet reports, it does not speak."""
+    def speaker_of_mention(self, token: Token, depth: int = 0, bounded: bool = False) -> Speaker | None:
+        """Type and name the phrase headed by `token`; a news outlet reports, it does not speak.
+        A `bounded` phrase stands between commas, so the parser's conjunction across them is wrong."""
         if depth > 4:
             return None
         edge = token.left_edge.i
@@ -271,7 +272,7 @@ class _Article:
             and self.doc[edge - 1].lower_ in {"and", "or", "nor"}
             and self.doc[edge - 2].pos_ in {"NOUN", "PROPN"}  # not ", and residents told ..."
         )
-        if token.dep_ == "conj" or after_and:
+        if not bounded and (token.dep_ == "conj" or after_and):
             return None  # the first conjunct speaks for all: "Israel and Hezbollah agreed"
         if any(child.dep_ == "conj" for child in token.children):
             speaker = self.joint_speaker(token, depth)
@@ -758,7 +759,8 @@ class _Article:
 
     def speaker_in(self, start: int, end: int) -> Speaker | None:
         for cue in self.cues_in(start, end):
-            subject = trailing_subject(cue) or cue_subject(cue, self._in_quote)
+            trailing = trailing_subject(cue)
+            subject = trailing or cue_subject(cue, self._in_quote)
             quoting = cue.lemma_.lower() == "quote"
             if (
                 quoting
@@ -766,7 +768,7 @@ class _Article:
                 and (relayed := self._relayed_source(cue, subject)) is not None
             ):
                 return relayed  # whoever quotes someone as saying relays them, named outlet or not
-            speaker = self.speaker_of_mention(subject) if subject is not None else None
+            speaker = self.speaker_of_mention(subject, bounded=trailing is not None) if subject else None
             if speaker is None and subject is not None:
                 speaker = self._relayed_source(cue, subject)
             if speaker is not None:

@@ -564,3 +564,19 @@ class TestWireCopy:
         start = text.index(fragment)
         speaker = attributor.attribute(text, [(start, _paragraph_end(text, start))])[0]
         assert speaker is not None and speaker.name == name
+
+    def test_a_name_set_off_by_commas_before_a_closing_say_clause_speaks(self, attributor):
+        """`..., NAME, a member of the group's bureau, told reporters` is NAME however the parser joins it."""
+        text = (
+            "Talks resume\nThe movement will sign an agreement only if troops leave all of the valley, "
+            "including the strip along the border with Chad, Khalil Nasser, a member of the group's "
+            "political bureau, told reporters on Thursday as negotiators met again."
+        )
+        speaker = speaker_of(attributor, text, text.split("\n")[1])
+        assert speaker is not None and speaker.name == "Khalil Nasser"
+
+    def test_a_dateline_with_place_and_country_is_not_the_speaker(self, attributor):
+        """`MARAWI CITY, Philippines, March 2 (Wire) -` is blanked; its country owns `the ministry`."""
+        text = "MARAWI CITY, Philippines, March 2 (Wire) - The defence ministry said troops held fire."
+        speaker = speaker_of(attributor, text, text)
+        assert speaker is not None and speaker.name == "Philippine defence ministry"
