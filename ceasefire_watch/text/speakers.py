@@ -49,6 +49,7 @@ from ceasefire_watch.text.wordlists import (
     DWELLER_NOUNS,
     GROUP_NOUNS,
     GROUP_PRONOUNS,
+    NEWS_WORDS,
     ORG_NOUNS,
     PERSON_NOUNS,
     PERSON_PRONOUNS,
@@ -166,6 +167,20 @@ def _is_speech_cue(token: Token, lemma: str) -> bool:
     return speech and not any(child.dep_ == "neg" for child in token.children)
 
 
+_STATE_RUN = re.compile(r"\bstate[- ](?:run|owned|controlled)\b", re.IGNORECASE)
+
+
+def _is_outlet(token: Token) -> bool:
+    """A news outlet or its reporter, whatever its name: `the state-run Global New Light of Myanmar`,
+    `the Daily Star, a state-run newspaper,`, `SANA's reporter in Sweida`."""
+    before = token.doc[token.left_edge.i : token.i].text
+    described = any(c.dep_ == "appos" and c.lemma_.lower() in NEWS_WORDS for c in token.children)
+    reporter = token.lemma_.lower() in {"reporter", "correspondent"} and any(
+        c.dep_ == "poss" and is_news_organisation(c.text) for c in token.lefts
+    )
+    return bool(_STATE_RUN.search(before)) or described or reporter
+
+
 def _joint_of(parties: Sequence[Speaker | None]) -> Speaker | None:
     """Two or more parties speaking together; None unless each is known and single."""
     if len(parties) < 2 or any(party is None or party.kind == "joint" for party in parties):
@@ -278,7 +293,7 @@ class _Article:
             speaker = self.joint_speaker(token, depth)
         else:
             speaker = self._single_speaker(token, depth)
-        if speaker is None or is_news_organisation(speaker.name):
+        if speaker is None or is_news_organisation(speaker.name) or _is_outlet(token):
             return None
         return speaker
 

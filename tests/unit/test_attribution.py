@@ -331,6 +331,18 @@ class TestWireCopy:
         reported = "State television reported that troops had withdrawn under the truce."
         assert speaker_of(attributor, reported, reported) is None
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "The state-run Morning Light reported that three officers were killed.",
+            "The Morning Light, a state-run newspaper, said the talks were held in a friendly atmosphere.",
+            "Xinhua's correspondent in Aceh said aid convoys entered the city on Sunday.",
+        ],
+    )
+    def test_a_state_run_outlet_or_its_reporter_is_never_the_speaker(self, attributor, text):
+        """An outlet known by `state-run` or `a newspaper` beside it, or an agency reporter, only reports."""
+        assert speaker_of(attributor, text, text) is None
+
     def test_dateline_outlet_is_not_the_speaker(self, attributor):
         """A dateline's place and outlet never become the speaker of the sentence after them."""
         text = "ISTANBUL (Harbour Wire) - The truce was holding on Sunday, the Turkish defence ministry said."
