@@ -143,6 +143,9 @@ _BODY_QUALIFIERS = frozenset(
 )
 """Words that say which body of a state, not whose: `the Defence Ministry` names no state."""
 
+_STATE_COUNCIL_WORDS = frozenset({"front", "home", "leadership", "national", "presidential", "supreme"})
+"""What makes a council or command a state's: `the Presidential Council`, `the Home Front Command`."""
+
 _NAMED_BODIES = frozenset({"cabinet", "council", "ministry", "office", "parliament", "presidency", "staff"})
 """A state's bodies named in capitals: `Ukraine's General Staff` is the Ukrainian General Staff."""
 
@@ -505,7 +508,8 @@ class _Article:
     def _is_state_body(body: Token, possessor: Token | None) -> bool:
         """`the defence ministry`, `the Interior Ministry`, `the prime minister's office`: a body of
         a state that the phrase does not name."""
-        if body.lemma_.lower() not in _STATE_BODIES:
+        council = body.lemma_.lower() in {"council", "command"}
+        if body.lemma_.lower() not in _STATE_BODIES and not council:
             return False
         if possessor is not None and possessor.lemma_.lower() not in PERSON_NOUNS:
             return False
@@ -517,8 +521,10 @@ class _Article:
         ]
         if any(t.lower_ in _LOCAL_QUALIFIERS for t in words):
             return False
+        if council and not any(t.lower_ in _STATE_COUNCIL_WORDS for t in words):
+            return False  # "the Security Council" may be the U.N.'s
         return any(c.lower_ in {"the", "this"} for c in determiners) and all(
-            t.lower_ in _BODY_QUALIFIERS
+            t.lower_ in _BODY_QUALIFIERS | _STATE_COUNCIL_WORDS
             or t.lemma_.lower() in PERSON_NOUNS
             or (is_lower(t) and t.ent_type_ == "")
             for t in words

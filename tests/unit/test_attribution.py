@@ -439,10 +439,15 @@ class TestWireCopy:
                 "provincial disaster office",
             ),
             ("Armenia's General Staff said the truce held.", "Armenian General Staff"),
+            (
+                "TRIPOLI (Harbour Wire) - The Presidential Council said the truce took effect.",
+                "Libyan Presidential Council",
+            ),
+            ("TRIPOLI (Harbour Wire) - The Security Council said the truce must hold.", "Security Council"),
         ],
     )
     def test_state_bodies_take_the_state_adjective(self, attributor, text, name):
-        """A state's unnamed or possessive-named body takes its adjective; a provincial body does not."""
+        """A state's unnamed or possessive body takes its adjective; a provincial one or bare council not."""
         speaker = speaker_of(attributor, text, text.split(" - ")[-1])
         assert speaker is not None and speaker.name == name
 
