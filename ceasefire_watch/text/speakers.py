@@ -233,7 +233,8 @@ class _Article:
         self._role_subjects: dict[str, list[Token]] = {}
         self._statements: list[Token] = []
         self._joint_candidates: list[Token] = []  # "Israel and Hezbollah", for "the two sides"
-        # Bodies named with their state or owner, for "the ministry said" after "Egypt's foreign ministry".
+        # Bodies named with their state, owner or kind, for "the ministry said" after "Egypt's foreign
+        # ministry" or "the defence ministry".
         self._qualified_bodies: list[Token] = []
         speech: list[Token] = []
         issued: list[Token] = []
@@ -246,7 +247,9 @@ class _Article:
             if lemma == "statement":
                 self._statements.append(token)
             if lemma in ORG_NOUNS and any(
-                not is_lower(c) for c in token.lefts if c.dep_ in {"amod", "compound", "poss"}
+                not is_lower(c) or c.lower_ in _BODY_QUALIFIERS
+                for c in token.lefts
+                if c.dep_ in {"amod", "compound", "poss"}
             ):
                 self._qualified_bodies.append(token)
             if (

@@ -378,6 +378,15 @@ class TestWireCopy:
         speaker = speaker_of(attributor, text, text.split(". ")[-1])
         assert speaker is not None and speaker.name == name
 
+    def test_the_ministry_is_the_defence_ministry_named_before(self, attributor):
+        """`the ministry said` after `the defence ministry said` is that defence ministry."""
+        text = (
+            "BAKU (Harbour Wire) - Troops fired at a border post overnight, the defence ministry said. "
+            "The ministry said no one had been hurt."
+        )
+        speaker = speaker_of(attributor, text, "The ministry said no one had been hurt.")
+        assert speaker is not None and speaker.name == "Azerbaijani defence ministry"
+
     def test_the_statement_is_its_issuer(self, attributor):
         """`the statement said` is whoever issued the statement earlier in the story."""
         text = (
