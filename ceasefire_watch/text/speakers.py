@@ -816,6 +816,8 @@ class _Article:
         first_line = self.text if line_end < 0 else self.text[:line_end]  # no copy of the whole text
         if start >= len(first_line):
             return None
+        if (says := self._headline_says(len(first_line))) is not None:
+            return says
         pair = _HEADLINE_PAIR.match(first_line)
         if pair is not None and (joint := self._headline_pair(pair)) is not None:
             return joint
@@ -825,7 +827,8 @@ class _Article:
         if (state := state_named(prefix.group(1))) is not None:
             return Speaker(state, "state", state)
         span = self.doc.char_span(0, prefix.end(1), alignment_mode="contract")
-        if span is None or len(span) == 0 or len(span) > 6 or any(t.pos_ in {"VERB", "AUX"} for t in span):
+        verbs = [t for t in span or () if t.pos_ in {"VERB", "AUX"} and not t.text.isupper()]  # not "IGAD"
+        if span is None or len(span) == 0 or len(span) > 6 or verbs:
             return None  # "X told reporters: ..." is a sentence, not a headline
         if (person := self.names.by_surname(span.text)) is not None:
             return person.speaker()
@@ -833,6 +836,25 @@ class _Article:
         if head.lemma_.lower() in PERSON_NOUNS and head.tag_ not in {"NNS", "NNPS"}:
             return self.headline_role(span)
         return self.speaker_of_mention(head) or group_speaker(strip_article(span.text), "ORG")
+
+    def _headline_says(self, line_end: int) -> Speaker | None:
+        """`Rivals agree to lift barricades, U.N. says`: who says it after the last comma; `Russian
+        president orders halt to operation, says goals achieved`: the parser gives `says` the words
+        after it, but whoever does the first thing says the rest."""
+        line = self.doc.char_span(0, line_end, alignment_mode="contract")
+        says = next((t for t in line or () if t.lemma_ == "say"), None)
+        if line is None or says is None:
+            return None
+        if (closing := trailing_subject(says)) is not None:
+            return self.speaker_of_mention(closing, bounded=True)
+        if self.doc[says.i - 1].text != ",":
+            return None
+        before = line[: says.i - line.start]
+        subject = next((t for t in before if t.dep_ in SUBJECT_DEPS), None) or next(
+            (t for t in before if t.lemma_.lower() in PERSON_NOUNS),
+            None,  # parsed as a compound
+        )
+        return self.speaker_of_mention(subject) if subject is not None else None
 
     def _headline_pair(self, pair: re.Match[str]) -> Speaker | None:
         """`Thailand, Cambodia sign truce`, `Syrian government and SDF agree ceasefire`: the

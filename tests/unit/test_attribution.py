@@ -606,3 +606,20 @@ class TestWireCopy:
         text = "MARAWI CITY, Philippines, March 2 (Wire) - The defence ministry said troops held fire."
         speaker = speaker_of(attributor, text, text)
         assert speaker is not None and speaker.name == "Philippine defence ministry"
+
+    @pytest.mark.parametrize(
+        ("headline", "name"),
+        [
+            ("Rebel leader extends truce, says talks on the right path", "Joao Sitoe"),
+            ("Rivals agree to swap prisoners, U.N. says", "United Nations"),
+            ("IGAD envoy: rivals recommit to truce in Addis talks", "Samuel Wekesa"),
+        ],
+    )
+    def test_headline_speakers(self, attributor, headline, name):
+        """A headline's `X does Y, says Z`, its closing `, U.N. says` and an acronym's role before a colon."""
+        text = (
+            f"{headline}\nADDIS ABABA (Harbour Wire) - The rivals recommitted to the truce on Monday, "
+            "special envoy Samuel Wekesa said. Rebel leader Joao Sitoe said the talks were on the right path."
+        )
+        speaker = speaker_of(attributor, text, headline)
+        assert speaker is not None and speaker.name == name
