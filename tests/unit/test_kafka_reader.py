@@ -33,10 +33,10 @@ class TestNextResumeDelay:
     def test_empty_polls_double_up_to_the_cap(self):
         """Each further empty poll doubles the delay until it reaches the cap, where it stays."""
         delays = [0.0]
-        for _ in range(8):
+        for _ in range(10):
             delays.append(next_resume_delay(delays[-1], got_records=False))
-        assert delays[1:6] == [0.05, 0.1, 0.2, 0.4, 0.8]
-        assert delays[6:] == [IDLE_RESUME_MAX_SECONDS] * 3
+        assert delays[1:8] == [0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2]
+        assert delays[8:] == [IDLE_RESUME_MAX_SECONDS] * 3
 
 
 class TestStartOffset:
