@@ -57,6 +57,15 @@ DeadLetterTopic = Annotated[
     str, typer.Option(envvar="CEASEFIRE_DEAD_LETTER_TOPIC", help="Topic for rejected articles.")
 ]
 ModelDir = Annotated[Path, typer.Option(envvar="CEASEFIRE_MODEL_DIR", help="Folder of the stance model.")]
+AttributionProcesses = Annotated[
+    int,
+    typer.Option(
+        envvar="CEASEFIRE_ATTRIBUTION_PROCESSES",
+        min=0,
+        help="Processes per SDK worker that attribute speakers (default: the usable cores); "
+        "0 attributes in the worker's own process.",
+    ),
+]
 Runner = Annotated[
     str,
     typer.Option(
@@ -279,15 +288,7 @@ def run(
             help="Least probability of a statement's stance for it to count towards a position.",
         ),
     ] = _DEFAULTS.position_min_confidence,
-    attribution_processes: Annotated[
-        int,
-        typer.Option(
-            envvar="CEASEFIRE_ATTRIBUTION_PROCESSES",
-            min=0,
-            help="Processes per SDK worker that attribute speakers (default: the usable cores); "
-            "0 attributes in the worker's own process.",
-        ),
-    ] = _DEFAULTS.attribution_processes,
+    attribution_processes: AttributionProcesses = _DEFAULTS.attribution_processes,
     runner: Runner = "prism",
 ) -> None:
     """Run the streaming job until interrupted. Extra arguments after -- go to Beam."""
@@ -426,6 +427,7 @@ def backfill(
     batch_size: Annotated[
         int, typer.Option(help="Largest inference batch.")
     ] = _DEFAULTS.inference_batch_size,
+    attribution_processes: AttributionProcesses = _DEFAULTS.attribution_processes,
 ) -> None:
     """Run the same analysis in batch over an archive file."""
     from ceasefire_watch.pipelines.backfill import build_backfill_pipeline
@@ -441,6 +443,7 @@ def backfill(
         positions_path,
         _model_handler(model_dir, batch_size),
         _DEFAULTS.max_article_bytes,
+        attribution_processes,
     )
     pipeline.run().wait_until_finish()
     typer.echo(f"alerts: {output}  positions: {positions_path}  dead letters: {dead_letter_path}")

@@ -40,13 +40,17 @@ def build_backfill_pipeline(
     positions_path: Path,
     model_handler: ModelHandler[ArticleStatements, ClassifiedArticle, Any],
     max_article_bytes: int,
+    attribution_processes: int = 0,
 ) -> None:
     """Add the batch graph to ``pipeline``."""
     detected = (
         pipeline
         | "InputFile" >> beam.Create([str(input_path)])
         | "ReadArticleLines" >> beam.ParDo(_ReadLinesFn())
-        | "Detect" >> DetectCeasefireStatements(model_handler, max_article_bytes)
+        | "Detect"
+        >> DetectCeasefireStatements(
+            model_handler, max_article_bytes, attribution_processes=attribution_processes
+        )
     )
     _write_values(detected["alerts"], output_path, "WriteAlerts")
     _write_values(detected["positions"], positions_path, "WritePositions")

@@ -13,6 +13,7 @@ scratch would repeat the import. The worker's own process never imports spaCy.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import select
@@ -103,6 +104,7 @@ class SpeakerPool:
         self._processes = processes
         self._lock = threading.Lock()
         self._executor = self._start()
+        atexit.register(self.shutdown)  # before interpreter teardown, which the executor's cleanup trips on
 
     def _start(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
