@@ -40,8 +40,12 @@ _STATES: dict[str, str] = {
 
 
 def state_named(name: str) -> str | None:
-    """The state a country or capital name stands for (`Kyiv`, `Ukraine` → Ukraine)."""
-    return _STATES.get(name.strip().lower())
+    """The state a country or capital name stands for (`Kyiv`, `Ukraine`, `Republic of Ukraine` → Ukraine)."""
+    return _STATES.get(_FORMAL_STATE.sub("", name.strip().lower()))
+
+
+_FORMAL_STATE = re.compile(r"^(?:the\s+)?(?:\w+\s+)?(?:kingdom|republic|state|sultanate) of\s+")
+"""A state's formal name: `the Kingdom of Saudi Arabia`, `the Islamic Republic of Iran`."""
 
 
 _PROPER_WORDS = r"(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|in|the)\s+){0,2}){1,7}?[A-Z][\w'’-]*"

@@ -15,6 +15,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ceasefire_watch.records import Speaker
 from ceasefire_watch.text.canonical import APOSTROPHES as _APOSTROPHES
+from ceasefire_watch.text.canonical import state_named
 from ceasefire_watch.text.wordlists import (
     ALIAS_WORDS,
     CAPITALS,
@@ -175,8 +176,8 @@ def _name_mention(doc: Doc, start: int, end: int) -> _NameMention | None:
     if not words or words[-1].lower_ in ORG_NAME_ENDINGS:
         return None
     name = doc[words[0].i : end].text
-    if name.lower() in CAPITALS or name.lower() in DEMONYMS:
-        return None
+    if name.lower() in CAPITALS or name.lower() in DEMONYMS or state_named(name):
+        return None  # "Israel's military" is not Israel Katz's
     segment = _segment(doc, start - 1, -1)
     cut = max((i + 1 for i, t in enumerate(segment) if t.pos_ in {"DET", "ADP", "PRON", "CCONJ"}), default=0)
     left = segment[cut:]

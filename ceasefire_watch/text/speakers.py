@@ -304,8 +304,12 @@ class _Article:
         return speaker
 
     def joint_speaker(self, token: Token, depth: int) -> Speaker | None:
-        """`Israel and Hezbollah agreed`: each conjunct is a party; all must be known."""
-        return _joint_of([self._single_speaker(part, depth + 1) for part in (token, *token.conjuncts)])
+        """`Israel and Hezbollah agreed`: each conjunct is a party; all must be known. `Deputy Prime
+        Minister and Foreign Minister Ishaq Dar` is one person's two offices."""
+        parts = (token, *token.conjuncts)
+        if len(parts) == 2 and token.lower_ in ROLE_NOUNS and (person := self.names.person_at(parts[1])):
+            return person.speaker()
+        return _joint_of([self._single_speaker(part, depth + 1) for part in parts])
 
     def _split_nationalities(self, token: Token) -> Speaker | None:
         """`Thai and Cambodian officials`, `Saudi and Houthi negotiators`: one party per modifier."""
