@@ -58,12 +58,13 @@ DeadLetterTopic = Annotated[
 ]
 ModelDir = Annotated[Path, typer.Option(envvar="CEASEFIRE_MODEL_DIR", help="Folder of the stance model.")]
 AttributionProcesses = Annotated[
-    int,
+    int | None,
     typer.Option(
         envvar="CEASEFIRE_ATTRIBUTION_PROCESSES",
         min=0,
-        help="Processes per SDK worker that attribute speakers (default: the usable cores); "
-        "0 attributes in the worker's own process.",
+        help="Processes per SDK worker that attribute speakers (default: one per core of the worker's "
+        "machine); 0 attributes in the worker's own process.",
+        show_default=False,
     ),
 ]
 Runner = Annotated[

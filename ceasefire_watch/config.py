@@ -128,11 +128,12 @@ class PipelineSettings(BaseModel):
         le=1,
         description="Least probability of a statement's stance for it to count towards a position.",
     )
-    attribution_processes: int = Field(
-        default_factory=usable_cores,
+    attribution_processes: int | None = Field(
+        None,
         ge=0,
         le=64,
-        description="Processes per SDK worker that attribute speakers; 0: in the worker's own process.",
+        description="Processes per SDK worker that attribute speakers: by default one per core of the "
+        "worker's machine; 0: in the worker's own process.",
     )
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(9464, ge=0, le=65535, description="0 disables the exporter.")

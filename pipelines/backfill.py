@@ -40,7 +40,7 @@ def build_backfill_pipeline(
     positions_path: Path,
     model_handler: ModelHandler[ArticleStatements, ClassifiedArticle, Any],
     max_article_bytes: int,
-    attribution_processes: int = 0,
+    attribution_processes: int | None = 0,
 ) -> None:
     """Add the batch graph to ``pipeline``."""
     detected = (

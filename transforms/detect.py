@@ -34,7 +34,7 @@ class DetectCeasefireStatements(beam.PTransform):
         clock: Clock = utc_now,
         history: AlertHistory | None = None,
         position_min_confidence: float = DEFAULT_POSITION_MIN_CONFIDENCE,
-        attribution_processes: int = 0,
+        attribution_processes: int | None = 0,
     ) -> None:
         super().__init__()
         self._attribution_processes = attribution_processes

@@ -21,6 +21,7 @@ from apache_beam.utils.timestamp import Timestamp
 from apache_beam.utils.windowed_value import WindowedValue
 
 from ceasefire_watch import metrics
+from ceasefire_watch.config import usable_cores
 from ceasefire_watch.records import Article, ArticleStatements, Speaker, Statement
 from ceasefire_watch.text.armed_conflict import about_armed_conflict
 from ceasefire_watch.text.conflicts import load_gazetteer
@@ -123,12 +124,13 @@ class _AttributeSpeakersInPoolFn(beam.DoFn):
     so the reader commits only what was attributed. An article the pool raises on goes to the
     ``failed`` output, as Beam's exception handling would send it."""
 
-    def __init__(self, shared: Shared, processes: int) -> None:
+    def __init__(self, shared: Shared, processes: int | None) -> None:
         self._shared = shared
         self._processes = processes
 
     def setup(self) -> None:
-        self._pool: SpeakerPool = self._shared.acquire(lambda: SpeakerPool(self._processes))
+        processes = self._processes or usable_cores()  # the worker's machine, not the submitter's
+        self._pool: SpeakerPool = self._shared.acquire(lambda: SpeakerPool(processes))
 
     def start_bundle(self) -> None:
         self._in_flight: deque[_InFlight] = deque()
@@ -190,11 +192,11 @@ class FindStatements(beam.PTransform):
     positions), only for articles about an armed conflict; ``dead_letters``: articles a step
     raised on.
 
-    With ``attribution_processes`` above 0, attribution runs in that many processes of a
-    SpeakerPool per SDK worker; with 0, in the worker's own process.
+    Attribution runs in a SpeakerPool of ``attribution_processes`` processes per SDK worker (None:
+    one per core the worker may use), or with 0 in the worker's own process.
     """
 
-    def __init__(self, attribution_processes: int = 0) -> None:
+    def __init__(self, attribution_processes: int | None = 0) -> None:
         super().__init__()
         self._attribution_processes = attribution_processes
 
