@@ -357,6 +357,10 @@ class People:
         for mention in mentions:
             if mention.evidence and key_of(mention) not in full:
                 full[key_of(mention)] = mention.name
+        for mention in mentions:  # "Mariano Nhongo" once, then "Nhongo told reporters"
+            key = key_of(mention)
+            if key in full and " " not in full[key] and " " in mention.name:
+                full[key] = mention.name
         titles: dict[str, set[str]] = {}
         speaks_for: dict[str, str | None] = {}
         for mention in mentions:

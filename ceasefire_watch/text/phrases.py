@@ -108,6 +108,8 @@ def cue_subject(cue: Token, in_quote: Sequence[bool]) -> Token | None:
     index = cue.i - 1
     while index >= 0 and doc[index].pos_ in {"AUX", "ADV", "PART"}:
         index -= 1
+    if index >= 0 and doc[index].text == ",":  # "Marquez, flanked by fighters, said", "NAME, 37, said"
+        index = _previous_comma(doc, cue.sent.start, index) - 1
     for candidate in (index, cue.i + 1):
         if 0 <= candidate < len(doc) and not in_quote[candidate]:
             token = doc[candidate]

@@ -328,8 +328,14 @@ class _Article:
                 return Speaker.joint(parties)
         return None
 
-    def _single_speaker(self, token: Token, depth: int) -> Speaker | None:
+    def _named_person(self, token: Token) -> Person | None:
+        """The person a token names, also a surname the tagger calls a common noun (`Obasanjo told`)."""
         if (person := self.names.person_at(token)) is not None:
+            return person
+        return self.names.by_surname(token.text) if token.pos_ == "NOUN" and not is_lower(token) else None
+
+    def _single_speaker(self, token: Token, depth: int) -> Speaker | None:
+        if (person := self._named_person(token)) is not None:
             return person.speaker()
         if (described := self._described_speaker(token, depth)) is not None:
             return described
@@ -459,10 +465,14 @@ class _Article:
     def _organisation_body(self, token: Token, depth: int) -> Speaker:
         """`the defence ministry`; `the ELN’s central command` is its owner’s."""
         possessor = next((c for c in token.lefts if c.dep_ == "poss"), None)
-        if possessor is not None and (
-            possessor.ent_type_ == "ORG"
-            or (possessor.text.isupper() and len(possessor.text) > 1 and not country(possessor.text))
-            or possessor.lemma_.lower() in ANAPHORIC_GROUP_NOUNS
+        if (
+            possessor is not None
+            and not state_named(possessor.text)
+            and (
+                possessor.ent_type_ == "ORG"
+                or (possessor.text.isupper() and len(possessor.text) > 1 and not country(possessor.text))
+                or possessor.lemma_.lower() in ANAPHORIC_GROUP_NOUNS
+            )
         ):
             owner = self.speaker_of_mention(possessor, depth + 1)
             if owner is not None and owner.kind == "organisation":
@@ -796,7 +806,8 @@ class _Article:
                 and (relayed := self._relayed_source(cue, subject)) is not None
             ):
                 return relayed  # whoever quotes someone as saying relays them, named outlet or not
-            speaker = self.speaker_of_mention(subject, bounded=trailing is not None) if subject else None
+            bounded = trailing is not None or (subject is not None and subject.dep_ not in SUBJECT_DEPS)
+            speaker = self.speaker_of_mention(subject, bounded=bounded) if subject else None
             if speaker is None and subject is not None:
                 speaker = self._relayed_source(cue, subject)
             if speaker is not None:
@@ -983,9 +994,21 @@ class SpeakerAttributor:
 
     def attribute(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Speaker | None]:
         """The speaker of each [start, end) statement span of `text`, or None for narration."""
-        if not spans:
-            return []
-        doc = self._nlp(_without_datelines(text[: _parse_reach(text, spans)]))
-        article = _Article(doc, acronyms_in(text), _home_state(text))
-        speakers = [article.speaker_for(start, end) for start, end in spans]
-        return [canonical_speaker(s, article.acronyms) if s is not None else None for s in speakers]
+        return self.attribute_all([(text, spans)])[0]
+
+    def attribute_all(
+        self, articles: Sequence[tuple[str, Sequence[tuple[int, int]]]]
+    ) -> list[list[Speaker | None]]:
+        """`attribute` for several (text, spans) at once: spaCy parses them as one batch, which gives
+        the same parses for a fifth to a quarter less CPU than one at a time."""
+        to_parse = [(text, spans) for text, spans in articles if spans]
+        texts = [_without_datelines(text[: _parse_reach(text, spans)]) for text, spans in to_parse]
+        docs = self._nlp.pipe(texts)
+        speakers = iter([_speakers(doc, *article) for doc, article in zip(docs, to_parse, strict=True)])
+        return [next(speakers) if spans else [] for _, spans in articles]
+
+
+def _speakers(doc: Doc, text: str, spans: Sequence[tuple[int, int]]) -> list[Speaker | None]:
+    article = _Article(doc, acronyms_in(text), _home_state(text))
+    speakers = [article.speaker_for(start, end) for start, end in spans]
+    return [canonical_speaker(s, article.acronyms) if s is not None else None for s in speakers]

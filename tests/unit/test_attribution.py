@@ -634,3 +634,29 @@ class TestWireCopy:
         )
         speaker = speaker_of(attributor, text, headline)
         assert speaker is not None and speaker.name == name
+
+    @pytest.mark.parametrize(
+        ("text", "name"),
+        [
+            (
+                "Rebel commander Luis Castro left the talks in May. In a video posted online, Castro, "
+                "flanked by about 20 armed fighters, said the group would fight on.",
+                "Luis Castro",
+            ),
+            ("In Goma, Amani Baraka, 37, said people in her shelter were afraid.", "Amani Baraka"),
+            (
+                "The dissidents are led by Mariano Sitoe. "
+                '"We will not hand over a single gun," Sitoe told reporters by telephone.',
+                "Mariano Sitoe",
+            ),
+            (
+                "Guns fell silent. The report was false and no shot had been fired, Armenia's defence "
+                "ministry said in a statement posted on Facebook.",
+                "Armenian defence ministry",
+            ),
+        ],
+    )
+    def test_speakers_the_parse_misses(self, attributor, text, name):
+        """A name before an aside (`NAME, 37, said`), a full name given once, a possessive state's body."""
+        speaker = speaker_of(attributor, text, text.split(". ")[-1])
+        assert speaker is not None and speaker.name == name
