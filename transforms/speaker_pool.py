@@ -3,7 +3,8 @@
 Attribution (a spaCy parse and the rules over it) is most of the analysis's CPU, and it is Python
 under one interpreter lock: Prism gives a pipeline one SDK worker, so without this the job uses
 one core however many the machine has. The pool's processes each load their own SpeakerAttributor
-and take (text, spans) from any bundle thread of the worker; everything else, with its state
+and take batches of articles from any bundle thread of the worker (spaCy parses a batch for a
+fifth to a quarter less CPU); everything else, with its state
 (novelty memory, Kafka clients, metrics), stays in the worker's process.
 
 The processes are forked from a fork server, a fresh interpreter that has already imported spaCy:
@@ -22,6 +23,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import structlog
@@ -36,12 +38,23 @@ log = structlog.get_logger(__name__)
 
 Span = tuple[int, int]
 Attribution = tuple[list[Span], list[Speaker | None]]
+Candidates = tuple[str, Sequence[Span]]
+"""An article's text and the spans of its candidate sentences."""
 
 
-def quotes_and_speakers(attributor: SpeakerAttributor, text: str, spans: Sequence[Span]) -> Attribution:
-    """Each candidate widened to its whole quotation, and the speaker of each."""
-    statement_spans = expand_to_quotes(text, spans)
-    return statement_spans, attributor.attribute(text, statement_spans)
+@dataclass(frozen=True)
+class AttributionFailed:
+    """What an article raised in a pool process, as text: any exception crosses back this way."""
+
+    error: str
+
+
+def quotes_and_speakers(attributor: SpeakerAttributor, articles: Sequence[Candidates]) -> list[Attribution]:
+    """For each article, its candidates widened to whole quotations and the speaker of each."""
+    texts = [text for text, _ in articles]
+    statement_spans = [expand_to_quotes(text, spans) for text, spans in articles]
+    speakers = attributor.attribute_all(list(zip(texts, statement_spans, strict=True)))
+    return list(zip(statement_spans, speakers, strict=True))
 
 
 _process_attributor: SpeakerAttributor | None = None
@@ -87,9 +100,20 @@ def _start_process(job_pid: int) -> None:
     _process_attributor = new_attributor()
 
 
-def _attribute_in_process(text: str, spans: Sequence[Span]) -> Attribution:
+def _attribute_in_process(articles: Sequence[Candidates]) -> list[Attribution | AttributionFailed]:
+    """A batch parsed together; if it raises, each article alone, so one bad article fails alone."""
     assert _process_attributor is not None, "the pool's initializer loads it"
-    return quotes_and_speakers(_process_attributor, text, spans)
+    try:
+        return list(quotes_and_speakers(_process_attributor, articles))
+    except Exception:  # find which article it was
+        return [_attribute_alone(_process_attributor, article) for article in articles]
+
+
+def _attribute_alone(attributor: SpeakerAttributor, article: Candidates) -> Attribution | AttributionFailed:
+    try:
+        return quotes_and_speakers(attributor, [article])[0]
+    except Exception as error:  # whatever it raised is this article's dead letter
+        return AttributionFailed(repr(error))
 
 
 class SpeakerPool:
@@ -114,21 +138,27 @@ class SpeakerPool:
             self._processes, mp_context=context, initializer=_start_process, initargs=(os.getpid(),)
         )
 
-    def submit(self, text: str, spans: Sequence[Span]) -> Future[Attribution]:
+    def submit(self, articles: Sequence[Candidates]) -> Future[list[Attribution | AttributionFailed]]:
+        """The articles' attributions, in their order, from one process that parses them together."""
+        batch = [(text, list(spans)) for text, spans in articles]
         with self._lock:
-            return self._executor.submit(_attribute_in_process, text, list(spans))
+            return self._executor.submit(_attribute_in_process, batch)
 
-    def attribute_again(self, text: str, spans: Sequence[Span]) -> Attribution:
-        """For an article whose process died: once more, alone, in a fresh pool (raises if the
-        pool breaks again)."""
+    def attribute_again(self, article: Candidates) -> Attribution | AttributionFailed:
+        """For an article of a batch whose process died: once more, alone, in a fresh pool if the
+        pool is broken; raises BrokenProcessPool if this article breaks it again."""
+        text, spans = article
         with self._lock:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = self._start()
-            future = self._executor.submit(_attribute_in_process, text, list(spans))
+            try:
+                future = self._executor.submit(_attribute_in_process, [(text, list(spans))])
+            except BrokenProcessPool:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = self._start()
+                future = self._executor.submit(_attribute_in_process, [(text, list(spans))])
         try:
-            return future.result()
+            return future.result()[0]
         except BrokenProcessPool:
-            log.warning("attribution process died twice on one article", characters=len(text))
+            log.warning("an attribution process died twice on one article", characters=len(text))
             raise
 
     def shutdown(self) -> None:

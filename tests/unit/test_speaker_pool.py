@@ -20,11 +20,26 @@ from apache_beam.utils.windowed_value import WindowedValue
 from ceasefire_watch.records import Article
 from ceasefire_watch.text.lexicon import candidate_spans
 from ceasefire_watch.text.sentences import split_sentences
-from ceasefire_watch.transforms.speaker_pool import SpeakerPool, new_attributor, quotes_and_speakers
-from ceasefire_watch.transforms.statements import _AttributeSpeakersInPoolFn, _InFlight
+from ceasefire_watch.text.speakers import SpeakerAttributor
+from ceasefire_watch.transforms import speaker_pool
+from ceasefire_watch.transforms.speaker_pool import (
+    AttributionFailed,
+    Candidates,
+    SpeakerPool,
+    new_attributor,
+    quotes_and_speakers,
+)
+from ceasefire_watch.transforms.statements import _AttributeSpeakersInPoolFn, _Batch, _Waiting
 from tests.reference import REFERENCE_ARTICLE
 
 SPANS = candidate_spans(split_sentences(REFERENCE_ARTICLE))
+SECOND = "A truce began on Monday, the army said in a statement. Residents said the guns fell silent."
+SECOND_SPANS = candidate_spans(split_sentences(SECOND))
+
+
+@pytest.fixture(scope="module")
+def attributor() -> SpeakerAttributor:
+    return new_attributor()
 
 
 @pytest.fixture(scope="module")
@@ -44,26 +59,29 @@ def pool_processes() -> list[psutil.Process]:
     ]
 
 
-def test_the_pool_attributes_as_the_workers_own_process_would(pool: SpeakerPool) -> None:
-    """Statement spans and speakers from the pool equal those of an attributor in this process."""
-    expected = quotes_and_speakers(new_attributor(), REFERENCE_ARTICLE, SPANS)
-    assert pool.submit(REFERENCE_ARTICLE, SPANS).result(timeout=120) == expected
-    assert any(speaker is not None and speaker.name == "Vladimir Putin" for speaker in expected[1])
+def test_the_pool_attributes_a_batch_as_the_workers_own_process_would_one_by_one(
+    pool: SpeakerPool, attributor: SpeakerAttributor
+) -> None:
+    """Statement spans and speakers of a batch from the pool equal those of each article alone here."""
+    batch = [(REFERENCE_ARTICLE, SPANS), (SECOND, SECOND_SPANS)]
+    expected = [quotes_and_speakers(attributor, [article])[0] for article in batch]
+    assert pool.submit(batch).result(timeout=120) == expected
+    assert any(speaker is not None and speaker.name == "Vladimir Putin" for speaker in expected[0][1])
 
 
 def test_an_article_in_flight_when_its_process_dies_is_attributed_again(pool: SpeakerPool) -> None:
     """A process killed under an article breaks the pool; the article is attributed in a fresh one."""
-    pool.submit("Warm-up.", [(0, 8)]).result(timeout=120)
+    pool.submit([("Warm-up.", [(0, 8)])]).result(timeout=120)
     processes = pool_processes()
     assert processes, "the pool started its process"
-    in_flight = pool.submit(REFERENCE_ARTICLE, SPANS)
+    in_flight = pool.submit([(REFERENCE_ARTICLE, SPANS)])
     for process in processes:
         process.send_signal(signal.SIGKILL)
     with pytest.raises(Exception) as broken:
         in_flight.result(timeout=120)
     assert type(broken.value).__name__ == "BrokenProcessPool"
-    again = pool.attribute_again(REFERENCE_ARTICLE, SPANS)
-    assert again == quotes_and_speakers(new_attributor(), REFERENCE_ARTICLE, SPANS)
+    again = pool.attribute_again((REFERENCE_ARTICLE, SPANS))
+    assert again == quotes_and_speakers(new_attributor(), [(REFERENCE_ARTICLE, SPANS)])[0]
 
 
 def test_pool_processes_exit_when_the_jobs_process_is_killed_outright() -> None:
@@ -72,7 +90,7 @@ def test_pool_processes_exit_when_the_jobs_process_is_killed_outright() -> None:
         "from ceasefire_watch.transforms.speaker_pool import SpeakerPool\n"
         "import psutil, time\n"
         "pool = SpeakerPool(2)\n"
-        "pool.submit('Warm-up.', [(0, 8)]).result()\n"
+        "pool.submit([('Warm-up.', [(0, 8)])]).result()\n"
         "server = [c for c in psutil.Process().children() if 'forkserver' in ' '.join(c.cmdline())][0]\n"
         "print('pool', *(p.pid for p in server.children()), flush=True)\n"
         "time.sleep(600)\n"
@@ -90,23 +108,41 @@ def test_pool_processes_exit_when_the_jobs_process_is_killed_outright() -> None:
     assert not any(psutil.pid_exists(pid) for pid in pids)
 
 
-class _FailingFuture(Future[object]):
-    def __init__(self, error: Exception) -> None:
-        super().__init__()
-        self.set_exception(error)
+class _RaisingOnMarker:
+    """An attributor that raises on any batch holding a text with BOOM in it, else the real one's answers."""
+
+    def __init__(self, real: SpeakerAttributor) -> None:
+        self._real = real
+
+    def attribute_all(self, articles: list[Candidates]) -> list[object]:
+        if any("BOOM" in text for text, _ in articles):
+            raise ValueError("parser choked")
+        return self._real.attribute_all(articles)
 
 
-def test_an_article_the_pool_raises_on_goes_to_the_failed_output() -> None:
-    """The exception of one article becomes that article's failure, in Beam's (element, error) shape."""
+def test_an_article_that_raises_in_a_batch_fails_alone(
+    monkeypatch: pytest.MonkeyPatch, attributor: SpeakerAttributor
+) -> None:
+    """When a batch raises, each article is attributed alone: only the raising one fails, with the error."""
+    monkeypatch.setattr(speaker_pool, "_process_attributor", _RaisingOnMarker(attributor))
+    results = speaker_pool._attribute_in_process([(SECOND, SECOND_SPANS), ("BOOM. A truce.", [(6, 14)])])
+    assert results[0] == quotes_and_speakers(attributor, [(SECOND, SECOND_SPANS)])[0]
+    assert isinstance(results[1], AttributionFailed)
+    assert "parser choked" in results[1].error
+
+
+def test_a_failed_article_goes_to_the_failed_output_in_beams_shape() -> None:
+    """An article the pool failed on becomes (element, (type, error, traceback)) on the failed output."""
     article = Article("a", "u", "t", "A truce.", "s", datetime(2025, 1, 1, tzinfo=UTC), "en")
     candidates = (article, split_sentences(article.text), [(0, 8)])
+    failed: Future[list[object]] = Future()
+    failed.set_result([AttributionFailed("ValueError('parser choked')")])
     fn = _AttributeSpeakersInPoolFn(shared=None, processes=1)  # type: ignore[arg-type]
-    item = _InFlight(candidates, _FailingFuture(ValueError("parser choked")), 0, GlobalWindow())
-    output = fn._result(item)
+    batch = _Batch([_Waiting(candidates, 0, GlobalWindow())], failed)  # type: ignore[arg-type]
+    (output,) = list(fn._results(batch))
     assert isinstance(output, TaggedOutput)
     assert output.tag == "failed"
     assert isinstance(output.value, WindowedValue)
-    element, (error_type, error, _) = output.value.value
+    element, (_, error, _) = output.value.value
     assert element is candidates
-    assert error_type is ValueError
     assert "parser choked" in error
