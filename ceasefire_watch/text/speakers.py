@@ -446,6 +446,8 @@ class _Article:
         )
         if (theirs or both) and (joint := self.latest_joint(token, depth)) is not None:
             return joint  # "their defence ministers said" after "Thailand and Cambodia agreed"
+        if (earlier := self._same_role_before(token, depth)) is not None:
+            return earlier
         return Speaker(noun_phrase(token), "person", speaks_for_phrase(token))
 
     def _organisation_of_people(self, token: Token, depth: int) -> Speaker | None:
@@ -732,9 +734,33 @@ class _Article:
         """
         if role.idx < self._headline_end:  # `Kremlin spokesman says ...`: named by office
             return self.headline_role(self.doc[role.left_edge.i : role.i + 1])
+        if (earlier := self._same_role_before(role, depth)) is not None:
+            return earlier
         if (holder := self._named_holder(role, reach) or self._named_next(role)) is not None:
             return holder.speaker()
         return self._unnamed_role(role)
+
+    def _same_role_before(self, role: Token, depth: int) -> Speaker | None:
+        """`An Israeli official said ... The official said`, `two security sources said ... the
+        sources said`: a bare definite role is whoever last spoke as that role a few sentences
+        before, unless someone with that title is named in between."""
+        described = [c for c in role.children if c.dep_ not in {"det", "punct"}]  # "leaders of ..."
+        if described or not any(c.lower_ in {"the", "this", "these"} for c in role.lefts):
+            return None
+        lemma = role.lemma_.lower()
+        earlier = bisect_left(self._role_subject_offsets.get(lemma, []), role.i)
+        if not earlier:
+            return None
+        subject = self._role_subjects[lemma][earlier - 1]
+        if self.sentence_index(role) - self.sentence_index(subject) > 3 or subject.dep_ == "conj":
+            return None
+        wanted = ROLE_SYNONYMS.get(lemma, {lemma})
+        if any(
+            subject.i < end < role.i and wanted & self.names.people[key].titles
+            for end, key in self.names.mentions
+        ):
+            return None
+        return self.speaker_of_mention(subject, depth + 1)
 
     def _lead_holder(self, lemma: str) -> Person | None:
         """`Army spokesman says ...` over `..., an army spokesman said. Col. NAME said ...`: the

@@ -660,3 +660,23 @@ class TestWireCopy:
         """A name before an aside (`NAME, 37, said`), a full name given once, a possessive state's body."""
         speaker = speaker_of(attributor, text, text.split(". ")[-1])
         assert speaker is not None and speaker.name == name
+
+    @pytest.mark.parametrize(
+        ("fragment", "name"),
+        [
+            ("The official said Israel would not accept", "Israeli official"),
+            ("The sources said talks would begin", "Egyptian security sources"),
+        ],
+    )
+    def test_a_bare_role_is_the_same_role_that_spoke_before(self, attributor, fragment, name):
+        """`The official said` after `An Israeli official said` is that official, not one named later."""
+        text = (
+            "Truce extended\nCAIRO (Harbour Wire) - Egypt has proposed a truce, two Egyptian security "
+            "sources said on Monday. The sources said talks would begin next week. "
+            "An Israeli official confirmed that the cabinet had approved it. "
+            "The official said Israel would not accept a permanent ceasefire. "
+            "Karim Haddad, a senior Hamas official, said the group wanted a lasting end to the war."
+        )
+        start = text.index(fragment)
+        speaker = attributor.attribute(text, [(start, text.index(".", start) + 1)])[0]
+        assert speaker is not None and speaker.name == name
