@@ -66,6 +66,18 @@ def trailing_subject(cue: Token) -> Token | None:
     return heads[0] if len(heads) == 1 and not listed else None  # not the end of "A, B and C"
 
 
+def _word_before(cue: Token) -> int:
+    """The index of the word before a speech verb that may be its speaker, past auxiliaries, an
+    aside (`Marquez, flanked by fighters, said`, `NAME, 37, said`) and `as` (`quoted NAME as saying`)."""
+    doc = cue.doc
+    index = cue.i - 1
+    while index >= 0 and doc[index].pos_ in {"AUX", "ADV", "PART"}:
+        index -= 1
+    if index >= 0 and doc[index].text == ",":
+        return _previous_comma(doc, cue.sent.start, index) - 1
+    return index - 1 if index >= 0 and doc[index].lower_ == "as" else index
+
+
 def _previous_comma(doc: Doc, floor: int, before: int) -> int:
     """The index of the last comma in [floor, before), or floor - 1 when there is none."""
     index = before - 1
@@ -105,12 +117,7 @@ def cue_subject(cue: Token, in_quote: Sequence[bool]) -> Token | None:
             break
         verb = verb.head
     doc = cue.doc
-    index = cue.i - 1
-    while index >= 0 and doc[index].pos_ in {"AUX", "ADV", "PART"}:
-        index -= 1
-    if index >= 0 and doc[index].text == ",":  # "Marquez, flanked by fighters, said", "NAME, 37, said"
-        index = _previous_comma(doc, cue.sent.start, index) - 1
-    for candidate in (index, cue.i + 1):
+    for candidate in (_word_before(cue), cue.i + 1):
         if 0 <= candidate < len(doc) and not in_quote[candidate]:
             token = doc[candidate]
             if token.pos_ in {"NOUN", "PROPN", "PRON"}:

@@ -157,6 +157,9 @@ _MILITARY_RANKS = frozenset(
 _LOCAL_QUALIFIERS = frozenset({"county", "district", "local", "municipal", "provincial", "regional"})
 """`the provincial disaster office` is a province's, not the state's."""
 
+_STATEMENT_WORDS = frozenset({"communique", "communiqué", "statement"})
+"""What a speaker issues, and which then `said` what it says: `the communique said`."""
+
 _PAIR_NOUNS = frozenset({"side", "party", "country", "government", "army", "delegation", "federation"})
 
 
@@ -244,7 +247,7 @@ class _Article:
             lemma, dep = token.lemma_.lower(), token.dep_
             if dep in SUBJECT_DEPS:
                 self._role_subjects.setdefault(lemma, []).append(token)
-            if lemma == "statement":
+            if lemma in _STATEMENT_WORDS:
                 self._statements.append(token)
             if lemma in ORG_NOUNS and any(
                 not is_lower(c) or c.lower_ in _BODY_QUALIFIERS
@@ -384,7 +387,7 @@ class _Article:
             return self.nearest_group(token, depth, organisations_only=True)
         if lemma in ORG_NOUNS or token.lower_ in ORG_NOUNS:
             return self._organisation_body(token, depth)
-        if lemma == "statement":
+        if lemma in _STATEMENT_WORDS:
             return self.statement_issuer(token, depth)
         return None
 

@@ -680,3 +680,35 @@ class TestWireCopy:
         start = text.index(fragment)
         speaker = attributor.attribute(text, [(start, text.index(".", start) + 1)])[0]
         assert speaker is not None and speaker.name == name
+
+    @pytest.mark.parametrize(
+        ("text", "fragment", "name"),
+        [
+            (
+                "Armenia and Azerbaijan said in a joint communique that the guns would fall silent. "
+                "The communique said monitors would deploy within a week.",
+                "The communique said",
+                "Armenia and Azerbaijan",
+            ),
+            (
+                "The management of the plant said in a statement that power had been restored.",
+                "The management",
+                "management of the plant",
+            ),
+            (
+                "Moscow has criticised the peace process for sidelining its border guards.",
+                "Moscow",
+                "Russia",
+            ),
+            (
+                "State news agency SONNA quoted Defence Minister Ali Warsame as saying the army would go on.",
+                "State news agency",
+                "Ali Warsame",
+            ),
+        ],
+    )
+    def test_more_issuers_and_verbs(self, attributor, text, fragment, name):
+        """A communique speaks for its issuers, a management speaks, criticism is speech, `X as saying`."""
+        start = text.index(fragment)
+        speaker = attributor.attribute(text, [(start, text.index(".", start + len(fragment)) + 1)])[0]
+        assert speaker is not None and speaker.name == name
