@@ -292,6 +292,17 @@ def entity_of(token: Token) -> Span | None:
     return None
 
 
+def _inside_description(token: Token, apposition: Token) -> bool:
+    """Whether a name sits in a prepositional phrase of an apposition (`an alliance of X groups`)."""
+    if apposition.dep_ != "appos":
+        return False
+    while token is not apposition and token.head is not token:
+        if token.dep_ == "pobj":
+            return True
+        token = token.head
+    return False
+
+
 def _surname_key(name: str) -> str:
     """One key for a surname's spellings: `Na’eem` and `Na'eem`, `Zelenskiy` and `Zelensky`,
     `al-Ansari` and `Ansari`."""
@@ -403,6 +414,8 @@ class People:
                 person = self.person_at(token)
                 if person is None:
                     continue
+                if _inside_description(token, child):
+                    continue  # "the FLA, an alliance of mostly Tuareg groups": not its name
                 if child.dep_ not in {"relcl", "acl", "prep"} or self.named_by_alias(token):
                     return person
                 if child.dep_ == "prep" and token.dep_ == "appos" and is_person_noun(head):

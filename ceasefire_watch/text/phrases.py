@@ -52,7 +52,10 @@ def trailing_subject(cue: Token) -> Token | None:
     while end > sentence.start and doc[end - 1].pos_ in {"ADV", "AUX", "PART"}:
         end -= 1
     if end > sentence.start and doc[end - 1].text == ",":  # "..., NAME, the group's envoy, said"
-        end = _previous_comma(doc, sentence.start, end - 1)
+        aside_end, end = end - 1, _previous_comma(doc, sentence.start, end - 1)
+        aside = doc[end + 1 : aside_end]
+        if 0 < len(aside) <= 5 and all(t.pos_ == "PROPN" for t in aside):
+            return aside[-1]  # "..., a leader who brokered the deal, Ugaas NAME, said"
     start = _previous_comma(doc, sentence.start, end)
     words = doc[start + 1 : end]
     if start < sentence.start or not words or len(words) > 12:

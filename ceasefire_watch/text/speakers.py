@@ -449,6 +449,9 @@ class _Article:
         )
         if (theirs or both) and (joint := self.latest_joint(token, depth)) is not None:
             return joint  # "their defence ministers said" after "Thailand and Cambodia agreed"
+        its = any(c.dep_ == "poss" and c.lower_ == "its" for c in token.lefts)
+        if its and (owner := self.nearest_group(token, depth + 1, organisations_only=True)) is not None:
+            return owner  # "the gang alliance is ready to halt attacks, its leaders said"
         if (earlier := self._same_role_before(token, depth)) is not None:
             return earlier
         return Speaker(noun_phrase(token), "person", speaks_for_phrase(token))

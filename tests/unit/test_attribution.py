@@ -712,3 +712,28 @@ class TestWireCopy:
         start = text.index(fragment)
         speaker = attributor.attribute(text, [(start, text.index(".", start + len(fragment)) + 1)])[0]
         assert speaker is not None and speaker.name == name
+
+    @pytest.mark.parametrize(
+        ("text", "name"),
+        [
+            (
+                "The Sahel Liberation Front (SLF), an alliance of mostly Tuareg separatist groups, said it "
+                "would observe the truce.",
+                "Sahel Liberation Front",
+            ),
+            (
+                "Both forces agreed to stop fighting around the town, a traditional leader who brokered the "
+                "deal, Ugaas Omar Warsame, said on Thursday.",
+                "Omar Warsame",
+            ),
+            (
+                "The Northern Gang Alliance is ready to halt attacks for a month if it joins the talks, "
+                "its leaders said in a video.",
+                "Northern Gang Alliance",
+            ),
+        ],
+    )
+    def test_descriptions_beside_names(self, attributor, text, name):
+        """A people in a description is no person, a name set off after it speaks, `its leaders` its group."""
+        speaker = speaker_of(attributor, text, text)
+        assert speaker is not None and speaker.name == name
