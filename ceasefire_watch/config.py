@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -92,9 +93,19 @@ def _path_or_none(path: Path | None) -> str | None:
     return str(path) if path is not None else None
 
 
-def usable_cores() -> int:
-    """Cores this process may run on (its CPU affinity, where the platform has one)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+"""cgroup v2's CPU quota of this process's group: a container's CPU limit, as "quota period"."""
+
+
+def usable_cores(cpu_max: Path = CGROUP_CPU_MAX) -> int:
+    """Cores this process may use: its CPU affinity, capped by its container's CPU limit, which
+    affinity does not show (a pod limited to 2 CPUs on a 32-core node sees 32)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        quota, period = cpu_max.read_text().split()
+        return max(1, min(cores, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):  # no cgroup v2 file, or "max": no limit
+        return cores
 
 
 class TopicSettings(BaseModel):

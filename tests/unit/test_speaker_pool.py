@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psutil
 import pytest
@@ -17,6 +18,7 @@ from apache_beam.pvalue import TaggedOutput
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
+from ceasefire_watch.config import usable_cores
 from ceasefire_watch.records import Article
 from ceasefire_watch.text.lexicon import candidate_spans
 from ceasefire_watch.text.sentences import split_sentences
@@ -146,3 +148,18 @@ def test_a_failed_article_goes_to_the_failed_output_in_beams_shape() -> None:
     element, (_, error, _) = output.value.value
     assert element is candidates
     assert "parser choked" in error
+
+
+@pytest.mark.parametrize(
+    ("cpu_max", "cap"),
+    [("150000 100000", 2), ("50000 100000", 1), ("max 100000", None), (None, None)],
+)
+def test_the_pool_size_follows_a_containers_cpu_limit(
+    tmp_path: Path, cpu_max: str | None, cap: int | None
+) -> None:
+    """A cgroup CPU quota caps the default pool size (rounded up); no quota or no file leaves the affinity."""
+    path = tmp_path / "cpu.max"
+    if cpu_max is not None:
+        path.write_text(f"{cpu_max}\n")
+    affinity = len(os.sched_getaffinity(0))
+    assert usable_cores(path) == (min(affinity, cap) if cap else affinity)
