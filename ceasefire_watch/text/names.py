@@ -420,6 +420,8 @@ class People:
                     return person
                 if child.dep_ == "prep" and token.dep_ == "appos" and is_person_noun(head):
                     return person  # the parser hangs "Lway Yay Oo" on the TNLA
+                if child.dep_ == "prep" and head.pos_ == "PROPN" and head.lower_ in ROLE_NOUNS:
+                    return person  # "State Minister for Peace Yohannes Tekle": an office's full title
         return None
 
     def named_by_alias(self, token: Token) -> bool:

@@ -277,6 +277,9 @@ class _Article:
         """The index of the story's first sentence after the headline."""
         return next((i for i, s in enumerate(self.sentences) if s.start_char > self._headline_end), 0)
 
+    def _in_headline(self, token: Token) -> bool:
+        return token.idx < self._headline_end
+
     def in_quote(self, token: Token) -> bool:
         return self._in_quote[token.i]
 
@@ -357,7 +360,7 @@ class _Article:
         proper = (token.pos_ == "PROPN" and not is_lower(token)) or token.text.isupper()
         possessor = next((c for c in token.lefts if c.dep_ == "poss"), None)
         named_after = any(c.dep_ == "prep" for c in token.rights)  # "Government of National Unity" is a name
-        if proper and not named_after and self._is_state_body(token, possessor):
+        if proper and not named_after and self._is_state_body(token, possessor, self._in_headline(token)):
             return self._organisation_body(token, depth)  # "the Prime Minister's Office"
         if proper and (owned := self._state_named_body(token, possessor)) is not None:
             return owned
@@ -508,7 +511,8 @@ class _Article:
         if possessor is None and definite and (earlier := self._earlier_named_body(token)) is not None:
             return self._organisation_body(earlier, depth + 1)
         name = noun_phrase(token)
-        state_body = self._is_state_body(token, possessor) and " in " not in name  # "in Kabul" says whose
+        # "the foreign ministry in Kabul" says whose
+        state_body = self._is_state_body(token, possessor, self._in_headline(token)) and " in " not in name
         if state_body and (state := self._state_in_context(token)) is not None:
             return Speaker(f"{ADJECTIVE_OF.get(state, state)} {name}", "organisation", state)
         return Speaker(name, "organisation", speaks_for_phrase(token) or name)
@@ -530,9 +534,9 @@ class _Article:
         return Speaker(f"{owner.name}'s {noun_phrase(body)}", "organisation", owner.speaks_for)
 
     @staticmethod
-    def _is_state_body(body: Token, possessor: Token | None) -> bool:
+    def _is_state_body(body: Token, possessor: Token | None, headline: bool = False) -> bool:
         """`the defence ministry`, `the Interior Ministry`, `the prime minister's office`: a body of
-        a state that the phrase does not name."""
+        a state that the phrase does not name (a headline drops the article: `Interior Ministry:`)."""
         council = body.lemma_.lower() in {"council", "command"}
         if body.lemma_.lower() not in _STATE_BODIES and not council:
             return False
@@ -548,7 +552,7 @@ class _Article:
             return False
         if council and not any(t.lower_ in _STATE_COUNCIL_WORDS for t in words):
             return False  # "the Security Council" may be the U.N.'s
-        return any(c.lower_ in {"the", "this"} for c in determiners) and all(
+        return (headline or any(c.lower_ in {"the", "this"} for c in determiners)) and all(
             t.lower_ in _BODY_QUALIFIERS | _STATE_COUNCIL_WORDS
             or t.lemma_.lower() in PERSON_NOUNS
             or (is_lower(t) and t.ent_type_ == "")

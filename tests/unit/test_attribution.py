@@ -455,11 +455,15 @@ class TestWireCopy:
                 "Libyan Presidential Council",
             ),
             ("TRIPOLI (Harbour Wire) - The Security Council said the truce must hold.", "Security Council"),
+            (
+                "Interior Ministry: truce holds\nDAMASCUS (Harbour Wire) - Guns fell silent.",
+                "Syrian Interior Ministry",
+            ),
         ],
     )
     def test_state_bodies_take_the_state_adjective(self, attributor, text, name):
         """A state's unnamed or possessive body takes its adjective; a provincial one or bare council not."""
-        speaker = speaker_of(attributor, text, text.split(" - ")[-1])
+        speaker = speaker_of(attributor, text, text.split("\n")[0] if "\n" in text else text.split(" - ")[-1])
         assert speaker is not None and speaker.name == name
 
     def test_spokesman_named_after_his_organisation(self, attributor):
@@ -490,6 +494,7 @@ class TestWireCopy:
                 "Mohammed Al-Khulaifi",
             ),
             ("Pastor Jean Pierre Lafleur, a go-between, said the gangs wanted talks.", "Jean Pierre Lafleur"),
+            ("High Commissioner for Peace Luis Ortega said the truce would hold.", "Luis Ortega"),
             (
                 "Kenya's Deputy President and Foreign Minister Joseph Otieno told parliament the truce held.",
                 "Joseph Otieno",
