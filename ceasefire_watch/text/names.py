@@ -178,6 +178,8 @@ def _name_mention(doc: Doc, start: int, end: int) -> _NameMention | None:
     name = doc[words[0].i : end].text
     if name.lower() in CAPITALS or name.lower() in DEMONYMS or state_named(name):
         return None  # "Israel's military" is not Israel Katz's
+    if start >= 1 and doc[start - 1].text in {"al", "el"}:
+        return None  # "al Shabaab", "al Qaeda": a group's name after the Arabic article
     segment = _segment(doc, start - 1, -1)
     cut = max((i + 1 for i, t in enumerate(segment) if t.pos_ in {"DET", "ADP", "PRON", "CCONJ"}), default=0)
     left = segment[cut:]

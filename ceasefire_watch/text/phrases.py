@@ -153,6 +153,8 @@ def noun_phrase(head: Token, proper: bool = False) -> str:
         name = re.sub(r"(?:\s+(?:in|of|for|and))+$", "", name)  # the tagger's "Mission in"
         if (mission_place := _mission_place(entity)) is not None:
             name = f"{name} in {mission_place}"  # "the UN Support Mission in Libya" is its name
+        if entity.start > 0 and head.doc[entity.start - 1].text in {"al", "el"}:
+            name = f"{head.doc[entity.start - 1].text} {name}"  # "al Shabaab"
         # "the pro-Kurdish Peoples' Party": a hyphenated description is not part of the name
         return re.sub(r"^[a-z]+-\S+\s+", "", re.sub(r"['’]s$", "", name))
     doc = head.doc

@@ -372,6 +372,7 @@ class TestWireCopy:
             ),
             ("The U.N. Security Council said the truce must hold.", "United Nations Security Council"),
             ("The Kingdom of Saudi Arabia said the truce must hold.", "Saudi Arabia"),
+            ("In a message posted online, al Shabaab said it would keep fighting.", "al Shabaab"),
             ("London said the truce must hold. Britain said it would send monitors.", "United Kingdom"),
         ],
     )
