@@ -32,6 +32,9 @@ def test_repeat_and_stance_shift_survive_a_restart(kafka_bootstrap, unique_topic
     def send(article: dict) -> None:
         publish(kafka, topics.articles, [(article["id"].encode(), json.dumps(article).encode())])
 
+    def latest_of_haddad(position: dict) -> bool:
+        return position["article"]["id"] == "nov-3" and position["speaker"]["name"] == "Amir Haddad"
+
     def haddad(alerts: list[dict], article_id: str) -> dict:
         return next(
             a
@@ -59,16 +62,15 @@ def test_repeat_and_stance_shift_survive_a_restart(kafka_bootstrap, unique_topic
     try:
         send(ARTICLES[2])
         alerts = collect(kafka_bootstrap, topics.alerts, until=len(before_restart) + 5, timeout_s=120)
+        # Read before the job is killed: the positions writer may flush just after the alerts writer.
+        positions = collect(kafka_bootstrap, topics.positions, 1, timeout_s=60, counted=latest_of_haddad)
     finally:
         kill_job(job)
     shifts = [a for a in alerts if a["type"] == "stance_shift" and a["speaker"] == "Amir Haddad"]
     assert len(shifts) == 1, (tmp_path / "job-2.log").read_text()[-3000:]
     assert (shifts[0]["previous"]["stance"], shifts[0]["current"]["stance"]) == ("support", "oppose")
     assert shifts[0]["conflict"] == "sudan"
-    positions = collect(kafka_bootstrap, topics.positions, until=3, timeout_s=60)
-    latest = next(
-        p for p in positions if p["article"]["id"] == "nov-3" and p["speaker"]["name"] == "Amir Haddad"
-    )
+    latest = next(p for p in positions if latest_of_haddad(p))
     assert latest["stance"]["label"] == "oppose"
     assert haddad(alerts, "nov-3")["alert_id"] in latest["statement_alert_ids"]
     assert shifts[0]["current"]["alert_id"] == latest["position_id"]
