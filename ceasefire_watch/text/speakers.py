@@ -667,7 +667,8 @@ class _Article:
                     continue
                 else:
                     speaker = self.speaker_of_mention(token, depth + 1)
-                if speaker is not None and speaker.kind == "person" and token.tag_ not in {"NNS", "NNPS"}:
+                plural = token.tag_ in {"NNS", "NNPS"} and token.ent_type_ != "PERSON"  # not "Demirtas"
+                if speaker is not None and speaker.kind == "person" and not plural:
                     return speaker
         mentions = self.names.mentions
         earlier = [key for end, key in mentions if end < pronoun.i and not self._in_quote[end]]

@@ -501,8 +501,8 @@ class TestWireCopy:
                 "Joseph Otieno",
             ),
             (
-                "Defence Minister Israel Katz spoke. Israel's military said it hit a launcher.",
-                "Israeli military",
+                "Foreign Minister Jordan Mbeki spoke. Jordan's military said it hit a launcher.",
+                "Jordanian military",
             ),
         ],
     )
@@ -743,3 +743,14 @@ class TestWireCopy:
         """A people in a description is no person, a name set off after it speaks, `its leaders` its group."""
         speaker = speaker_of(attributor, text, text)
         assert speaker is not None and speaker.name == name
+
+    def test_he_is_the_last_person_to_speak_even_with_a_plural_looking_surname(self, attributor):
+        """`he said` after `Baran Yildirims ... urged` is Yildirims, though the surname is tagged plural."""
+        text = (
+            "Prime Minister Kemal Aydin said operations would continue. "
+            "He told reporters the militants must disarm. "
+            "Baran Yildirims, co-leader of the opposition party, urged both sides to return to the truce. "
+            '"Nobody can win this war with weapons," he said.'
+        )
+        speaker = speaker_of(attributor, text, '"Nobody can win this war with weapons," he said.')
+        assert speaker is not None and speaker.name == "Baran Yildirims"
