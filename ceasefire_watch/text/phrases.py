@@ -15,6 +15,7 @@ from ceasefire_watch.text.names import GROUP_LABELS, entity_of, is_lower
 from ceasefire_watch.text.wordlists import (
     ANAPHORIC_GROUP_NOUNS,
     CAPITALS,
+    PERSON_NOUNS,
     REPORTING_LEMMAS,
     country,
     strip_article,
@@ -178,6 +179,9 @@ def noun_phrase(head: Token, proper: bool = False) -> str:
     for child in head.rights:
         objects = [c for c in child.children if c.dep_ == "pobj"]
         place = child.lower_ == "in" and any(o.pos_ == "PROPN" for o in objects)
+        place |= (
+            child.lower_ in {"at", "with", "from"} and head.lemma_.lower() in PERSON_NOUNS
+        )  # "official at X"
         if (
             child.dep_ == "prep"
             and objects

@@ -754,3 +754,25 @@ class TestWireCopy:
         )
         speaker = speaker_of(attributor, text, '"Nobody can win this war with weapons," he said.')
         assert speaker is not None and speaker.name == "Baran Yildirims"
+
+    @pytest.mark.parametrize(
+        ("text", "name"),
+        [
+            (
+                "A senior official at the interior ministry, who asked not to be named, said talks stalled.",
+                "senior official at the interior ministry",
+            ),
+            (
+                "A diplomat from one of the mediating countries said talks had stalled.",
+                "diplomat from one of the mediating countries",
+            ),
+            (
+                "An official with the monitoring team said talks had stalled.",
+                "official with the monitoring team",
+            ),
+        ],
+    )
+    def test_an_unnamed_person_keeps_where_they_work(self, attributor, text, name):
+        """An unnamed person keeps `at`, `with` and `from` phrases that say whose they are."""
+        speaker = speaker_of(attributor, text, text)
+        assert speaker is not None and speaker.name == name
