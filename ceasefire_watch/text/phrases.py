@@ -179,9 +179,8 @@ def noun_phrase(head: Token, proper: bool = False) -> str:
     for child in head.rights:
         objects = [c for c in child.children if c.dep_ == "pobj"]
         place = child.lower_ == "in" and any(o.pos_ == "PROPN" for o in objects)
-        place |= (
-            child.lower_ in {"at", "with", "from"} and head.lemma_.lower() in PERSON_NOUNS
-        )  # "official at X"
+        # "a senior official at Villa Somalia", "a diplomat from one of the Quad countries"
+        place |= child.lower_ in {"at", "with", "from"} and head.lemma_.lower() in PERSON_NOUNS
         if (
             child.dep_ == "prep"
             and objects
