@@ -845,10 +845,24 @@ class _Article:
                 return relayed  # whoever quotes someone as saying relays them, named outlet or not
             bounded = trailing is not None or (subject is not None and subject.dep_ not in SUBJECT_DEPS)
             speaker = self.speaker_of_mention(subject, bounded=bounded) if subject else None
+            if speaker is None and subject is not None and cue.lower_ == "according":
+                speaker = self._issued_by(subject)
             if speaker is None and subject is not None:
                 speaker = self._relayed_source(cue, subject)
             if speaker is not None:
                 return speaker
+        return None
+
+    def _issued_by(self, source: Token) -> Speaker | None:
+        """`according to a tally issued by the Lebanese health ministry`: the body that issued the
+        source speaks; unnamed people (`videos posted by both groups`) do not."""
+        for child in source.children:
+            agents = [child] if child.dep_ == "prep" else [c for c in child.children if c.dep_ == "agent"]
+            for agent in (a for a in agents if a.lower_ in {"by", "from"}):
+                for issuer in (c for c in agent.children if c.dep_ == "pobj"):
+                    speaker = self.speaker_of_mention(issuer, 1)
+                    if speaker is not None and not (speaker.kind == "person" and is_lower(issuer)):
+                        return speaker
         return None
 
     def _relayed_source(self, cue: Token, reporter: Token) -> Speaker | None:
@@ -983,7 +997,7 @@ _HEADLINE_MAX_CHARS = 160
 
 _HEADLINE_PAIR = re.compile(
     r"([A-Z][^,:\n]{1,40}?)(?:,| and) ([A-Za-z][^,:\n]{1,40}?) "
-    r"(?=(?:agree|sign|accept|reach|announce|declare|extend|say)\w*\b)"
+    r"(?=(?:agree|sign|accept|reach|announce|declare|extend|say|initial|recommit|commit|pledge|resume)\w*\b)"
 )
 """A headline's `Thailand, Cambodia sign ...`: two parties joined by a comma or `and`, then what they did."""
 

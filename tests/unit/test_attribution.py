@@ -776,3 +776,17 @@ class TestWireCopy:
         """An unnamed person keeps `at`, `with` and `from` phrases that say whose they are."""
         speaker = speaker_of(attributor, text, text)
         assert speaker is not None and speaker.name == name
+
+    def test_according_to_a_source_issued_by_a_body_is_that_body(self, attributor):
+        """`according to a tally issued by the Lebanese health ministry` is the ministry's statement."""
+        text = "Strikes have killed 300 people, according to a tally issued by the Lebanese health ministry."
+        speaker = speaker_of(attributor, text, text)
+        assert speaker is not None and speaker.name == "Lebanese health ministry"
+
+    def test_headline_pair_with_other_verbs(self, attributor):
+        """`Armenia and Azerbaijan initial peace deal` in a headline is both parties speaking."""
+        text = (
+            "Armenia and Azerbaijan initial peace deal, pledge to end war\nWASHINGTON (Wire) - Talks ended."
+        )
+        speaker = speaker_of(attributor, text, text.split("\n")[0])
+        assert speaker is not None and [party.name for party in speaker.parties] == ["Armenia", "Azerbaijan"]
