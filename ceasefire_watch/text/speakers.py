@@ -160,6 +160,9 @@ _LOCAL_QUALIFIERS = frozenset({"county", "district", "local", "municipal", "prov
 _STATEMENT_WORDS = frozenset({"communique", "communiqué", "statement"})
 """What a speaker issues, and which then `said` what it says: `the communique said`."""
 
+_VOICES = frozenset({"command", "leadership", "wing"})
+"""Bodies through which an armed group speaks: its statements are the group's."""
+
 _PAIR_NOUNS = frozenset({"side", "party", "country", "government", "army", "delegation", "federation"})
 
 
@@ -507,6 +510,8 @@ class _Article:
             if owner is not None and owner.kind == "state" and (nation := owner.speaks_for or owner.name):
                 name = f"{ADJECTIVE_OF.get(nation, nation)} {noun_phrase(token)}"
                 return Speaker(name, "organisation", nation)
+            if owner is not None and owner.kind == "organisation" and token.lemma_.lower() in _VOICES:
+                return owner  # "its central command", "its leadership": the group speaks
         definite = any(c.lower_ in {"the", "this"} for c in token.lefts)
         if possessor is None and definite and (earlier := self._earlier_named_body(token)) is not None:
             return self._organisation_body(earlier, depth + 1)

@@ -790,3 +790,12 @@ class TestWireCopy:
         )
         speaker = speaker_of(attributor, text, text.split("\n")[0])
         assert speaker is not None and [party.name for party in speaker.parties] == ["Armenia", "Azerbaijan"]
+
+    def test_a_groups_command_speaks_for_the_group(self, attributor):
+        """`its central command said` after the group is named is the group speaking."""
+        text = (
+            "The Northern Liberation Army declared a truce on Monday. "
+            "Its central command said the truce would last ten days."
+        )
+        speaker = speaker_of(attributor, text, "Its central command said the truce would last ten days.")
+        assert speaker is not None and speaker.name == "Northern Liberation Army"
