@@ -80,8 +80,8 @@ _KNOWN_AS = re.compile(
     r"(?:better |also |widely )?(?:known (?:as|by)|goes by)"
     r"(?: (?:his|her|the) (?:nom de guerre|alias|name))? ([A-Z][\w'’-]+)"
 )
-"""`Pushpa Kamal Dahal, better known as Prachanda`, `Londono, who goes by the nom de guerre
-Timochenko`: the name later mentions use (an apposition may come between)."""
+"""`Pushpa Kamal Dahal, better known as Prachanda`, `Mendez, who goes by the nom de guerre
+Tiburon`: the name later mentions use (an apposition may come between)."""
 
 
 def _continues_name(doc: Doc, index: int) -> bool:
@@ -177,7 +177,7 @@ def _name_mention(doc: Doc, start: int, end: int) -> _NameMention | None:
         return None
     name = doc[words[0].i : end].text
     if name.lower() in CAPITALS or name.lower() in DEMONYMS or state_named(name):
-        return None  # "Israel's military" is not Israel Katz's
+        return None  # "Jordan's army" is not Jordan Mbeki's
     if start >= 1 and doc[start - 1].text in {"al", "el"}:
         return None  # "al Shabaab", "al Qaeda": a group's name after the Arabic article
     segment = _segment(doc, start - 1, -1)
@@ -370,7 +370,7 @@ class People:
         for mention in mentions:
             if mention.evidence and key_of(mention) not in full:
                 full[key_of(mention)] = mention.name
-        for mention in mentions:  # "Mariano Nhongo" once, then "Nhongo told reporters"
+        for mention in mentions:  # "Mariano Sitoe" once, then "Sitoe told reporters"
             key = key_of(mention)
             if key in full and " " not in full[key] and " " in mention.name:
                 full[key] = mention.name
@@ -423,7 +423,7 @@ class People:
                 if child.dep_ == "prep" and token.dep_ == "appos" and is_person_noun(head):
                     return person  # the parser hangs "Lway Yay Oo" on the TNLA
                 if child.dep_ == "prep" and head.pos_ == "PROPN" and head.lower_ in ROLE_NOUNS:
-                    return person  # "State Minister for Peace Yohannes Tekle": an office's full title
+                    return person  # "High Commissioner for Peace Luis Ortega": an office's title
         return None
 
     def named_by_alias(self, token: Token) -> bool:

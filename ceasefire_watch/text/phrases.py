@@ -39,7 +39,7 @@ def is_reporting_clause(cue: Token) -> bool:
 
 
 def trailing_subject(cue: Token) -> Token | None:
-    """`X and Y signed a truce, Algerian President Abdelaziz Bouteflika announced.`: the noun phrase
+    """`X and Y signed a truce, Swiss Foreign Minister Anna Keller announced.`: the noun phrase
     between the last comma and a say-verb that closes the sentence speaks for all of it. Long
     sentences are often parsed with the first clause's subject on the verb, so the words decide."""
     if cue.lemma_.lower() not in REPORTING_LEMMAS:
@@ -72,7 +72,7 @@ def trailing_subject(cue: Token) -> Token | None:
 
 def _word_before(cue: Token) -> int:
     """The index of the word before a speech verb that may be its speaker, past auxiliaries, an
-    aside (`Marquez, flanked by fighters, said`, `NAME, 37, said`) and `as` (`quoted NAME as saying`)."""
+    aside (`Castro, flanked by fighters, said`, `NAME, 37, said`) and `as` (`quoted NAME as saying`)."""
     doc = cue.doc
     index = cue.i - 1
     while index >= 0 and doc[index].pos_ in {"AUX", "ADV", "PART"}:
@@ -179,7 +179,7 @@ def noun_phrase(head: Token, proper: bool = False) -> str:
     for child in head.rights:
         objects = [c for c in child.children if c.dep_ == "pobj"]
         place = child.lower_ == "in" and any(o.pos_ == "PROPN" for o in objects)
-        # "a senior official at Villa Somalia", "a diplomat from one of the Quad countries"
+        # "a senior official at the palace", "a diplomat from one of the mediating countries"
         place |= child.lower_ in {"at", "with", "from"} and head.lemma_.lower() in PERSON_NOUNS
         if (
             child.dep_ == "prep"

@@ -181,7 +181,7 @@ _STATE_RUN = re.compile(r"\bstate[- ](?:run|owned|controlled)\b", re.IGNORECASE)
 
 def _is_outlet(token: Token) -> bool:
     """A news outlet or its reporter, whatever its name: `the state-run Global New Light of Myanmar`,
-    `the Daily Star, a state-run newspaper,`, `SANA's reporter in Sweida`."""
+    `the Daily Star, a state-run newspaper,`, `Xinhua's correspondent in Aceh`."""
     before = token.doc[token.left_edge.i : token.i].text
     described = any(c.dep_ == "appos" and c.lemma_.lower() in NEWS_WORDS for c in token.children)
     reporter = token.lemma_.lower() in {"reporter", "correspondent"} and any(
@@ -338,7 +338,7 @@ class _Article:
         return None
 
     def _named_person(self, token: Token) -> Person | None:
-        """The person a token names, also a surname the tagger calls a common noun (`Obasanjo told`)."""
+        """The person a token names, also a surname the tagger calls a common noun (`Sitoe told`)."""
         if (person := self.names.person_at(token)) is not None:
             return person
         return self.names.by_surname(token.text) if token.pos_ == "NOUN" and not is_lower(token) else None
@@ -464,7 +464,7 @@ class _Article:
 
     def _organisation_of_people(self, token: Token, depth: int) -> Speaker | None:
         """`critics in the opposition Democratic Centre party`: the party speaks; `residents of
-        Jabalia` speak for themselves, however the tagger labels the place."""
+        Kibati` speak for themselves, however the tagger labels the place."""
         if token.lemma_.lower() in DWELLER_NOUNS:
             return None
         for prep in token.children:
@@ -672,7 +672,7 @@ class _Article:
                     continue
                 else:
                     speaker = self.speaker_of_mention(token, depth + 1)
-                plural = token.tag_ in {"NNS", "NNPS"} and token.ent_type_ != "PERSON"  # not "Demirtas"
+                plural = token.tag_ in {"NNS", "NNPS"} and token.ent_type_ != "PERSON"  # not "Yildirims"
                 if speaker is not None and speaker.kind == "person" and not plural:
                     return speaker
         mentions = self.names.mentions

@@ -335,8 +335,8 @@ class TestWireCopy:
         "text",
         [
             "The state-run Morning Light reported that three officers were killed.",
-            "The Morning Light, a state-run newspaper, said the talks were held in a friendly atmosphere.",
-            "Xinhua's correspondent in Aceh said aid convoys entered the city on Sunday.",
+            "The Morning Light, a state-run newspaper, said the talks went well.",
+            "Xinhua's correspondent in Aceh said the market reopened on Sunday.",
         ],
     )
     def test_a_state_run_outlet_or_its_reporter_is_never_the_speaker(self, attributor, text):
@@ -372,7 +372,7 @@ class TestWireCopy:
             ),
             ("The U.N. Security Council said the truce must hold.", "United Nations Security Council"),
             ("The Kingdom of Saudi Arabia said the truce must hold.", "Saudi Arabia"),
-            ("In a message posted online, al Shabaab said it would keep fighting.", "al Shabaab"),
+            ("In an audio recording, al Shabaab said it rejected the truce.", "al Shabaab"),
             ("London said the truce must hold. Britain said it would send monitors.", "United Kingdom"),
         ],
     )
@@ -447,7 +447,7 @@ class TestWireCopy:
                 "Malian army general staff",
             ),
             (
-                "MANILA (Harbour Wire) - The provincial disaster office said 300 families fled.",
+                "MANILA (Harbour Wire) - The provincial disaster office said schools had reopened.",
                 "provincial disaster office",
             ),
             ("Armenia's General Staff said the truce held.", "Armenian General Staff"),
@@ -494,10 +494,13 @@ class TestWireCopy:
                 "Qatar's Minister of State Mohammed Al-Khulaifi said both parties agreed.",
                 "Mohammed Al-Khulaifi",
             ),
-            ("Pastor Jean Pierre Lafleur, a go-between, said the gangs wanted talks.", "Jean Pierre Lafleur"),
+            (
+                "Pastor Jean Pierre Lafleur, who runs a clinic, said the gangs wanted talks.",
+                "Jean Pierre Lafleur",
+            ),
             ("High Commissioner for Peace Luis Ortega said the truce would hold.", "Luis Ortega"),
             (
-                "Kenya's Deputy President and Foreign Minister Joseph Otieno told parliament the truce held.",
+                "Kenya's Deputy President and Interior Minister Joseph Otieno said the truce held.",
                 "Joseph Otieno",
             ),
             (
@@ -588,7 +591,7 @@ class TestWireCopy:
     @pytest.mark.parametrize(
         ("fragment", "name"),
         [
-            ("Army spokesman says operations will go on", "Musa Adamu"),
+            ("Army spokesman says offensive in north to continue", "Musa Adamu"),
             ("The army will keep up operations", "Musa Adamu"),
             ("A Western diplomat said the truce was fragile.", "Western diplomat"),
         ],
@@ -596,10 +599,10 @@ class TestWireCopy:
     def test_the_leads_role_is_named_in_the_next_sentence(self, attributor, fragment, name):
         """The lead's `an army spokesman said` and the headline's role are the next sentence's speaker."""
         text = (
-            "Army spokesman says operations will go on\n"
+            "Army spokesman says offensive in north to continue\n"
             "LAGOS (Harbour Wire) - The army will keep up operations in the north despite the truce, "
             "an army spokesman said on Monday.\n"
-            "Col. Musa Adamu said the rebels had attacked a post near the border.\n"
+            "Col. Musa Adamu said rebels had ambushed a supply convoy.\n"
             "Rebel spokesman Ali Garba said the group would respect the truce.\n"
             "A Western diplomat said the truce was fragile.\n"
             "Amina Bello said aid had not arrived."
@@ -611,9 +614,9 @@ class TestWireCopy:
     def test_a_name_set_off_by_commas_before_a_closing_say_clause_speaks(self, attributor):
         """`..., NAME, a member of the group's bureau, told reporters` is NAME however the parser joins it."""
         text = (
-            "Talks resume\nThe movement will sign an agreement only if troops leave all of the valley, "
-            "including the strip along the border with Chad, Khalil Nasser, a member of the group's "
-            "political bureau, told reporters on Thursday as negotiators met again."
+            "Talks resume\nThe movement will only accept a deal that returns the displaced to the valley, "
+            "including the villages along the Chad border, Khalil Nasser, a member of the group's "
+            "ruling council, told reporters on Thursday as talks went on."
         )
         speaker = speaker_of(attributor, text, text.split("\n")[1])
         assert speaker is not None and speaker.name == "Khalil Nasser"
@@ -627,9 +630,9 @@ class TestWireCopy:
     @pytest.mark.parametrize(
         ("headline", "name"),
         [
-            ("Rebel leader extends truce, says talks on the right path", "Joao Sitoe"),
-            ("Rivals agree to swap prisoners, U.N. says", "United Nations"),
-            ("IGAD envoy: rivals recommit to truce in Addis talks", "Samuel Wekesa"),
+            ("Rebel leader extends ceasefire, says talks are making progress", "Joao Sitoe"),
+            ("Rivals agree to reopen roads, U.N. says", "United Nations"),
+            ("IGAD envoy: rivals back ceasefire after Nairobi meeting", "Samuel Wekesa"),
         ],
     )
     def test_headline_speakers(self, attributor, headline, name):
@@ -646,18 +649,18 @@ class TestWireCopy:
         [
             (
                 "Rebel commander Luis Castro left the talks in May. In a video posted online, Castro, "
-                "flanked by about 20 armed fighters, said the group would fight on.",
+                "surrounded by armed men, said the group would fight on.",
                 "Luis Castro",
             ),
-            ("In Goma, Amani Baraka, 37, said people in her shelter were afraid.", "Amani Baraka"),
+            ("In Goma, Amani Baraka, 52, said the market had reopened.", "Amani Baraka"),
             (
                 "The dissidents are led by Mariano Sitoe. "
-                '"We will not hand over a single gun," Sitoe told reporters by telephone.',
+                '"Our men will keep their rifles," Sitoe told reporters by telephone.',
                 "Mariano Sitoe",
             ),
             (
-                "Guns fell silent. The report was false and no shot had been fired, Armenia's defence "
-                "ministry said in a statement posted on Facebook.",
+                "Guns fell silent. The claim was untrue and its troops had held fire, Armenia's defence "
+                "ministry said in a statement on its website.",
                 "Armenian defence ministry",
             ),
         ],
@@ -670,17 +673,17 @@ class TestWireCopy:
     @pytest.mark.parametrize(
         ("fragment", "name"),
         [
-            ("The official said Israel would not accept", "Israeli official"),
+            ("The official said the army would stay", "Israeli official"),
             ("The sources said talks would begin", "Egyptian security sources"),
         ],
     )
     def test_a_bare_role_is_the_same_role_that_spoke_before(self, attributor, fragment, name):
         """`The official said` after `An Israeli official said` is that official, not one named later."""
         text = (
-            "Truce extended\nCAIRO (Harbour Wire) - Egypt has proposed a truce, two Egyptian security "
-            "sources said on Monday. The sources said talks would begin next week. "
-            "An Israeli official confirmed that the cabinet had approved it. "
-            "The official said Israel would not accept a permanent ceasefire. "
+            "Truce extended\nCAIRO (Harbour Wire) - Egypt has put forward a plan for a pause, security "
+            "sources in Cairo said on Monday. The sources said talks would begin next week. "
+            "An Israeli official said the cabinet would vote on Sunday. "
+            "The official said the army would stay in the corridor. "
             "Karim Haddad, a senior Hamas official, said the group wanted a lasting end to the war."
         )
         start = text.index(fragment)
@@ -697,18 +700,18 @@ class TestWireCopy:
                 "Armenia and Azerbaijan",
             ),
             (
-                "The management of the plant said in a statement that power had been restored.",
+                "The management of the port said on Monday that the cranes were working again.",
                 "The management",
-                "management of the plant",
+                "management of the port",
             ),
             (
-                "Moscow has criticised the peace process for sidelining its border guards.",
+                "Moscow has criticised the talks for leaving out its diplomats.",
                 "Moscow",
                 "Russia",
             ),
             (
-                "State news agency SONNA quoted Defence Minister Ali Warsame as saying the army would go on.",
-                "State news agency",
+                "The state news agency quoted Interior Minister Ali Warsame as saying police were on alert.",
+                "The state news agency",
                 "Ali Warsame",
             ),
         ],
@@ -723,18 +726,18 @@ class TestWireCopy:
         ("text", "name"),
         [
             (
-                "The Sahel Liberation Front (SLF), an alliance of mostly Tuareg separatist groups, said it "
-                "would observe the truce.",
+                "The Sahel Liberation Front (SLF), a coalition of mainly Tuareg armed movements, said it "
+                "would respect the pause.",
                 "Sahel Liberation Front",
             ),
             (
-                "Both forces agreed to stop fighting around the town, a traditional leader who brokered the "
-                "deal, Ugaas Omar Warsame, said on Thursday.",
+                "Both forces agreed to stop fighting around the town, an elder who chaired the "
+                "talks, Ugaas Omar Warsame, said on Thursday.",
                 "Omar Warsame",
             ),
             (
-                "The Northern Gang Alliance is ready to halt attacks for a month if it joins the talks, "
-                "its leaders said in a video.",
+                "The Northern Gang Alliance will stop raids on police posts for a month, "
+                "its leaders said in a recorded message.",
                 "Northern Gang Alliance",
             ),
         ],
@@ -747,12 +750,12 @@ class TestWireCopy:
     def test_he_is_the_last_person_to_speak_even_with_a_plural_looking_surname(self, attributor):
         """`he said` after `Baran Yildirims ... urged` is Yildirims, though the surname is tagged plural."""
         text = (
-            "Prime Minister Kemal Aydin said operations would continue. "
-            "He told reporters the militants must disarm. "
+            "Prime Minister Kemal Aydin said the air campaign was over. "
+            "He told reporters the army would rest. "
             "Baran Yildirims, co-leader of the opposition party, urged both sides to return to the truce. "
-            '"Nobody can win this war with weapons," he said.'
+            '"Only talks can end this," he said.'
         )
-        speaker = speaker_of(attributor, text, '"Nobody can win this war with weapons," he said.')
+        speaker = speaker_of(attributor, text, '"Only talks can end this," he said.')
         assert speaker is not None and speaker.name == "Baran Yildirims"
 
     @pytest.mark.parametrize(
@@ -778,16 +781,14 @@ class TestWireCopy:
         assert speaker is not None and speaker.name == name
 
     def test_according_to_a_source_issued_by_a_body_is_that_body(self, attributor):
-        """`according to a tally issued by the Lebanese health ministry` is the ministry's statement."""
-        text = "Strikes have killed 300 people, according to a tally issued by the Lebanese health ministry."
+        """`according to figures issued by the Lebanese health ministry` are the ministry's words."""
+        text = "Raids have killed 40 people, according to figures issued by the Lebanese health ministry."
         speaker = speaker_of(attributor, text, text)
         assert speaker is not None and speaker.name == "Lebanese health ministry"
 
     def test_headline_pair_with_other_verbs(self, attributor):
-        """`Armenia and Azerbaijan initial peace deal` in a headline is both parties speaking."""
-        text = (
-            "Armenia and Azerbaijan initial peace deal, pledge to end war\nWASHINGTON (Wire) - Talks ended."
-        )
+        """`Armenia and Azerbaijan initial border accord` in a headline is both parties speaking."""
+        text = "Armenia and Azerbaijan initial border accord\nWASHINGTON (Wire) - Talks ended."
         speaker = speaker_of(attributor, text, text.split("\n")[0])
         assert speaker is not None and [party.name for party in speaker.parties] == ["Armenia", "Azerbaijan"]
 
