@@ -272,6 +272,16 @@ def decode(value: bytes | None) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else None
 
 
+def novelty_from_alert(alert: dict[str, Any]) -> Novelty:
+    """The novelty answer a statement alert was published with."""
+    return Novelty(
+        statement_id=str(alert["statement_id"]),
+        first_seen=datetime.fromisoformat(str(alert["first_seen"])),
+        sources=int(alert["sources"]),
+        repeat=bool(alert["repeat"]),
+    )
+
+
 def sighting_from_alert(alert: dict[str, Any]) -> Sighting | None:
     """The sighting recorded in a statement alert; None for other alert types or older schemas."""
     if alert.get("type") != "statement" or alert.get("schema_version") not in _READABLE_ALERT_VERSIONS:

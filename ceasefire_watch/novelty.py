@@ -1,8 +1,9 @@
 """What is new in a statement: is it a syndicated repeat, and has its speaker changed stance?
 
 The memory is rebuilt from the alerts topic when a worker starts (the alerts are the durable
-record of everything already reported), so it survives restarts on any runner without runner
-state, and replays stay idempotent: an alert id seen before gets exactly its earlier answer.
+record of everything already reported, answers included), so it survives restarts on any runner
+without runner state, and replays stay idempotent: an alert id seen before gets exactly its
+earlier answer.
 """
 
 from __future__ import annotations
@@ -91,6 +92,21 @@ class StatementMemory:
         with self._lock:
             return self._observe(sighting)
 
+    def restore(self, sighting: Sighting, published: Novelty) -> None:
+        """Record a statement with the answer its alert was published with. A crash can leave a
+        repeat's alert in the topic without its original's, and observing the repeat afresh would
+        make it the original; restored, both get their published answers when their articles are
+        read again, and later copies join the group the alerts name."""
+        with self._lock:
+            self._answers[sighting.alert_id] = published
+            key = published.statement_id
+            group = self._groups.get(key)
+            if group is None:
+                group = self._groups[key] = _Group(key, published.first_seen)
+                self._index.insert(key, _signature(sighting.text))
+            group.sources.add(sighting.source)
+            group.first_seen = min(group.first_seen, published.first_seen)
+
     def observe_position(self, position: Sighting) -> Sighting | None:
         """Record a position; the speaker's earlier, different position when this one shifts from it."""
         with self._lock:
@@ -105,7 +121,7 @@ class StatementMemory:
         matches = self._index.query(signature)
         if matches:
             group = min((self._groups[key] for key in matches), key=lambda g: (g.first_seen, g.statement_id))
-            repeat = True
+            repeat = group.statement_id != sighting.alert_id  # a restored group's own original is no repeat
         else:
             group = self._groups[sighting.alert_id] = _Group(sighting.alert_id, sighting.published_at)
             self._index.insert(sighting.alert_id, signature)

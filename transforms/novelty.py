@@ -15,6 +15,7 @@ from apache_beam.utils.shared import Shared
 
 from ceasefire_watch.alerts import (
     decode,
+    novelty_from_alert,
     position_sighting,
     sighting_from_alert,
     sighting_from_position,
@@ -54,8 +55,8 @@ def _memory_from(history: AlertHistory | None) -> StatementMemory:
     for value in read_until_end(history.kafka, history.alerts_topic):
         alert = decode(value)
         sighting = sighting_from_alert(alert) if alert is not None else None
-        if sighting is not None:
-            memory.observe(sighting)
+        if alert is not None and sighting is not None:
+            memory.restore(sighting, novelty_from_alert(alert))
     for value in read_until_end(history.kafka, history.positions_topic):
         document = decode(value)
         position = sighting_from_position(document) if document is not None else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ceasefire_watch.novelty import Sighting, StatementMemory
+from ceasefire_watch.novelty import Novelty, Sighting, StatementMemory
 
 T0 = datetime(2025, 3, 13, 10, tzinfo=UTC)
 QUOTE = (
@@ -96,3 +96,21 @@ class TestStanceShifts:
         first = memory.observe_position(sighting("p2", minutes=60, stance="oppose"))
         memory.observe_position(sighting("p3", minutes=90, stance="conditional"))
         assert memory.observe_position(sighting("p2", minutes=60, stance="oppose")) == first
+
+
+class TestRestore:
+    def test_a_repeat_restored_without_its_original_leaves_the_original_its_answer(self):
+        """After a crash kept only the repeat's alert, the original read again is still no repeat."""
+        memory = StatementMemory()
+        published = Novelty("a1", T0, 2, repeat=True)
+        memory.restore(sighting("a2", source="Wire B", minutes=5), published)
+        original = memory.observe(sighting("a1"))
+        assert (original.statement_id, original.repeat) == ("a1", False)
+        assert memory.observe(sighting("a2", source="Wire B", minutes=5)) == published
+
+    def test_a_later_copy_joins_the_group_the_alerts_name(self):
+        """A new copy of a restored statement repeats the original its alerts name."""
+        memory = StatementMemory()
+        memory.restore(sighting("a2", source="Wire B", minutes=5), Novelty("a1", T0, 2, repeat=True))
+        later = memory.observe(sighting("a3", source="Wire C", minutes=9))
+        assert (later.statement_id, later.repeat, later.first_seen) == ("a1", True, T0)
