@@ -9,7 +9,8 @@ in the shared machine's load falls on both. Each run reports:
 - CPU per article: the process tree's user+system time over the same span, per article;
 - idle CPU: cores the process tree uses over ``--idle-seconds`` once everything is committed and
   nothing new arrives (after a 5 s settle);
-- peak RSS: the largest summed resident memory of the process tree.
+- peak RSS: the largest summed resident memory of the process tree; peak PSS: the same with
+  pages shared between processes (a fork server and its children) divided among them.
 
 Medians per system and the job/loop ratios are printed, with a check that both systems sent
 the same statement alerts (ids, labels, scores, speakers, conflicts) and positions.
@@ -58,6 +59,7 @@ class RunFigures:
     idle_cores: float
     peak_rss_mib: float
     peak_rss_by_process_mib: dict[str, int]
+    peak_pss_mib: float
     statement_alerts: int
     duplicate_alerts: int
     dead_letters: int
@@ -179,6 +181,7 @@ def measure(
         idle_cores=round(idle_cores, 3),
         peak_rss_mib=round(tree.peak_rss_bytes / 2**20),
         peak_rss_by_process_mib={name: round(rss / 2**20) for name, rss in tree.peak_rss_by_process.items()},
+        peak_pss_mib=round(tree.peak_pss_bytes / 2**20),
         statement_alerts=sum(1 for item in signature if len(item) > 2),
         duplicate_alerts=duplicates,
         dead_letters=sum(
@@ -199,6 +202,7 @@ def summary(runs: list[RunFigures], systems: list[str]) -> dict[str, Any]:
                 "cpu_ms_per_article",
                 "idle_cores",
                 "peak_rss_mib",
+                "peak_pss_mib",
             )
         }
         for system in systems

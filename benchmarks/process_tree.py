@@ -15,7 +15,9 @@ def _tree(root: psutil.Process) -> list[psutil.Process]:
 
 
 class ProcessTree(threading.Thread):
-    """Samples the summed RSS of the tree every 0.2 s, keeping the peak; reads its CPU on demand."""
+    """Samples the summed RSS and PSS of the tree every 0.2 s, keeping the peaks; reads its CPU on
+    demand. RSS counts a page shared by several processes (a fork server's spaCy, copied on write
+    into its children) once in each; PSS divides it among them, so its sum is the tree's real use."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -23,6 +25,7 @@ class ProcessTree(threading.Thread):
         self.peak_rss_bytes = 0
         self.peak_rss_by_process: dict[str, int] = {}
         """Each process's RSS at the moment of the peak, by "pid name": which one holds it."""
+        self.peak_pss_bytes = 0
         self._running = True
 
     def run(self) -> None:
@@ -32,11 +35,20 @@ class ProcessTree(threading.Thread):
                 if sum(by_process.values()) > self.peak_rss_bytes:
                     self.peak_rss_bytes = sum(by_process.values())
                     self.peak_rss_by_process = by_process
+                self.peak_pss_bytes = max(self.peak_pss_bytes, self.pss_bytes())
             time.sleep(0.2)
 
     def rss_by_process(self) -> dict[str, int]:
         """The resident memory of each process of the tree now, by "pid name"."""
         return {f"{process.pid} {process.name()}": process.memory_info().rss for process in _tree(self.root)}
+
+    def pss_bytes(self) -> int:
+        """The summed proportional set size of the tree now (Linux; 0 where the platform has none)."""
+        total = 0
+        for process in _tree(self.root):
+            with contextlib.suppress(psutil.Error, AttributeError):
+                total += process.memory_full_info().pss
+        return total
 
     def rss_bytes(self) -> int:
         """The summed resident memory of the tree now."""

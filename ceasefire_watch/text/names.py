@@ -298,7 +298,7 @@ def _inside_description(token: Token, apposition: Token) -> bool:
     """Whether a name sits in a prepositional phrase of an apposition (`an alliance of X groups`)."""
     if apposition.dep_ != "appos":
         return False
-    while token is not apposition and token.head is not token:
+    while token.i != apposition.i and token.head.i != token.i:  # Token objects are made anew on each access
         if token.dep_ == "pobj":
             return True
         token = token.head

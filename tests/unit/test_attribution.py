@@ -6,6 +6,7 @@ import pytest
 
 from ceasefire_watch.records import Speaker
 from ceasefire_watch.text.conditions import extract_conditions
+from ceasefire_watch.text.names import _inside_description
 from ceasefire_watch.text.quotes import expand_to_quotes, find_quotations
 from ceasefire_watch.text.sentences import split_sentences
 from ceasefire_watch.text.speakers import SpeakerAttributor
@@ -800,3 +801,12 @@ class TestWireCopy:
         )
         speaker = speaker_of(attributor, text, "Its central command said the truce would last ten days.")
         assert speaker is not None and speaker.name == "Northern Liberation Army"
+
+
+@pytest.mark.timeout(30)
+def test_a_name_outside_an_apposition_is_not_inside_its_description(attributor):
+    """Walking up from the sentence's root stops there: the check answers no instead of looping."""
+    doc = attributor.parse("Ahmed Saleh, the group's deputy leader, said the truce would hold.")
+    apposition = next(token for token in doc if token.dep_ == "appos")
+    root = next(token for token in doc if token.head.i == token.i)
+    assert not _inside_description(root, apposition)
