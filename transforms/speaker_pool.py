@@ -116,12 +116,19 @@ def _attribute_alone(attributor: SpeakerAttributor, article: Candidates) -> Attr
         return AttributionFailed(repr(error))
 
 
+STUCK_AFTER_SECONDS = 120.0
+"""A batch or article not attributed this long after its bundle thread starts waiting for it is
+taken to be stuck (a rule looping on some article): its processes are killed. A batch of eight
+takes about a second, or a few behind the other batches in flight."""
+
+
 class SpeakerPool:
     """A pool of attribution processes, shared by every bundle thread of one SDK worker.
 
     A process that dies (killed, out of memory, a crash in native code) breaks the whole pool, and
-    every article in flight with it; ``attribute_again`` starts a fresh pool for each of them in
-    turn, so only an article that kills its process a second time is lost to the dead letters.
+    every article in flight with it; a process that is stuck is killed, with the same effect. Each
+    such article is then attributed again alone (``attribute_again``), so only an article that
+    kills or blocks its process a second time is lost to the dead letters.
     """
 
     def __init__(self, processes: int) -> None:
@@ -144,22 +151,40 @@ class SpeakerPool:
         with self._lock:
             return self._executor.submit(_attribute_in_process, batch)
 
-    def attribute_again(self, article: Candidates) -> Attribution | AttributionFailed:
-        """For an article of a batch whose process died: once more, alone, in a fresh pool if the
-        pool is broken; raises BrokenProcessPool if this article breaks it again."""
+    def attribute_again(
+        self, article: Candidates, stuck_after_seconds: float = STUCK_AFTER_SECONDS
+    ) -> Attribution | AttributionFailed:
+        """For an article of a batch whose process died or got stuck: once more, alone, in a fresh
+        pool if the pool is broken. Raises BrokenProcessPool if this article breaks it again."""
         text, spans = article
         with self._lock:
             try:
                 future = self._executor.submit(_attribute_in_process, [(text, list(spans))])
             except BrokenProcessPool:
-                self._executor.shutdown(wait=False, cancel_futures=True)
-                self._executor = self._start()
+                self._replace()
                 future = self._executor.submit(_attribute_in_process, [(text, list(spans))])
         try:
-            return future.result()[0]
+            return future.result(timeout=stuck_after_seconds)[0]
+        except TimeoutError:
+            log.warning("an article kept an attribution process busy too long", characters=len(text))
+            self.kill_processes()
+            return AttributionFailed(f"attribution took longer than {stuck_after_seconds:.0f} s")
         except BrokenProcessPool:
             log.warning("an attribution process died twice on one article", characters=len(text))
             raise
+
+    def kill_processes(self) -> None:
+        """Stop every process now, stuck ones too, and start a fresh pool: what they held fails with
+        BrokenProcessPool."""
+        with self._lock:
+            self._replace()
+
+    def _replace(self) -> None:
+        # ProcessPoolExecutor has no public way to stop a busy worker before Python 3.14.
+        for process in list(self._executor._processes.values()):
+            process.kill()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = self._start()
 
     def shutdown(self) -> None:
         with self._lock:

@@ -29,6 +29,7 @@ from ceasefire_watch.text.lexicon import candidate_spans, ceasefire_terms
 from ceasefire_watch.text.sentences import Sentence, neighbours, split_sentences
 from ceasefire_watch.transforms.failures import FailuresToDeadLetters, guarded
 from ceasefire_watch.transforms.speaker_pool import (
+    STUCK_AFTER_SECONDS,
     Attribution,
     AttributionFailed,
     SpeakerPool,
@@ -175,7 +176,10 @@ class _AttributeSpeakersInPoolFn(beam.DoFn):
 
     def _results(self, batch: _Batch) -> Iterator[WindowedValue | TaggedOutput]:
         try:
-            attributions = batch.attributions.result()
+            attributions = batch.attributions.result(timeout=STUCK_AFTER_SECONDS)
+        except TimeoutError:
+            self._pool.kill_processes()
+            attributions = [self._again(waiting) for waiting in batch.articles]
         except BrokenProcessPool:
             attributions = [self._again(waiting) for waiting in batch.articles]
         except Exception as error:  # the batch never reached the pool (it could not be pickled, say)

@@ -163,3 +163,19 @@ def test_the_pool_size_follows_a_containers_cpu_limit(
         path.write_text(f"{cpu_max}\n")
     affinity = len(os.sched_getaffinity(0))
     assert usable_cores(path) == (min(affinity, cap) if cap else affinity)
+
+
+def test_an_article_stuck_behind_a_busy_process_fails_and_the_pool_recovers(pool: SpeakerPool) -> None:
+    """An article not attributed in time fails with the time limit; the busy process is killed and
+    the next article is attributed by a fresh one."""
+    pool.submit([("Warm-up.", [(0, 8)])]).result(timeout=120)
+    pool._executor.submit(time.sleep, 600)  # a process blocked, as a rule looping on an article would
+    started = time.monotonic()
+    stuck = pool.attribute_again((REFERENCE_ARTICLE, SPANS), stuck_after_seconds=2)
+    assert isinstance(stuck, AttributionFailed)
+    assert "longer than 2 s" in stuck.error
+    assert time.monotonic() - started < 60
+    assert (
+        pool.submit([(SECOND, SECOND_SPANS)]).result(timeout=120)[0]
+        == quotes_and_speakers(new_attributor(), [(SECOND, SECOND_SPANS)])[0]
+    )
