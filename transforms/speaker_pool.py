@@ -147,9 +147,15 @@ class SpeakerPool:
 
     def submit(self, articles: Sequence[Candidates]) -> Future[list[Attribution | AttributionFailed]]:
         """The articles' attributions, in their order, from one process that parses them together."""
-        batch = [(text, list(spans)) for text, spans in articles]
+        return self._submit([(text, list(spans)) for text, spans in articles])
+
+    def _submit(self, batch: list[Candidates]) -> Future[list[Attribution | AttributionFailed]]:
         with self._lock:
-            return self._executor.submit(_attribute_in_process, batch)
+            try:
+                return self._executor.submit(_attribute_in_process, batch)
+            except BrokenProcessPool:  # a process died since the last batch
+                self._replace()
+                return self._executor.submit(_attribute_in_process, batch)
 
     def attribute_again(
         self, article: Candidates, stuck_after_seconds: float = STUCK_AFTER_SECONDS
@@ -157,12 +163,7 @@ class SpeakerPool:
         """For an article of a batch whose process died or got stuck: once more, alone, in a fresh
         pool if the pool is broken. Raises BrokenProcessPool if this article breaks it again."""
         text, spans = article
-        with self._lock:
-            try:
-                future = self._executor.submit(_attribute_in_process, [(text, list(spans))])
-            except BrokenProcessPool:
-                self._replace()
-                future = self._executor.submit(_attribute_in_process, [(text, list(spans))])
+        future = self._submit([(text, list(spans))])
         try:
             return future.result(timeout=stuck_after_seconds)[0]
         except TimeoutError:

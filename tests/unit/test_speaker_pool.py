@@ -86,6 +86,19 @@ def test_an_article_in_flight_when_its_process_dies_is_attributed_again(pool: Sp
     assert again == quotes_and_speakers(new_attributor(), [(REFERENCE_ARTICLE, SPANS)])[0]
 
 
+def test_a_batch_submitted_to_a_broken_pool_goes_to_a_fresh_one(pool: SpeakerPool) -> None:
+    """A process that died while the pool was idle does not fail the next batch."""
+    pool.submit([("Warm-up.", [(0, 8)])]).result(timeout=120)
+    for process in pool_processes():
+        process.send_signal(signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while not pool._executor._broken and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert pool._executor._broken, "the pool noticed its process died"
+    fresh = pool.submit([(SECOND, SECOND_SPANS)]).result(timeout=120)
+    assert fresh == quotes_and_speakers(new_attributor(), [(SECOND, SECOND_SPANS)])
+
+
 def test_pool_processes_exit_when_the_jobs_process_is_killed_outright() -> None:
     """SIGKILL of the process that owns the pool leaves no attribution process behind."""
     script = (
