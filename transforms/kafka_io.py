@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -55,21 +56,25 @@ _POLL_TIMEOUT_MS = 100
 costs CPU on Prism: an idle job used 0.21 of a core with 1 s polls (docs/runners.md)."""
 IDLE_RESUME_FIRST_SECONDS = 0.05
 IDLE_RESUME_MAX_SECONDS = 4.0
+IDLE_RESUME_SHARE = 0.25
 PARTITION_DISCOVERY_SECONDS = 10.0
 """How often the reader lists the topic's partitions, to start reading partitions added while it runs."""
 
 
-def next_resume_delay(previous_seconds: float, got_records: bool) -> float:
-    """How long a partition's reader waits before its next poll.
+def next_resume_delay(seconds_without_records: float) -> float:
+    """How long a partition's reader waits before its next poll, from how long it has gone without
+    records (0 when this poll returned some).
 
-    At once while records flow; after an empty poll 50 ms, doubling with every further empty poll
-    up to four seconds, so an idle job sleeps instead of keeping the runner busy with empty bundles:
-    each empty bundle costs the runner and the worker about 20 ms of CPU, and the first article after
-    a quiet spell waits at most this long (benchmarks/idle_cpu.py measures both).
+    At once while records flow; otherwise a quarter of the time since the last records, from 50 ms
+    up to four seconds. Each empty bundle costs the runner and the worker about 20 ms of CPU, so a
+    partition silent for a minute polls once every 4 s; one whose articles come a second apart is
+    polled again within a quarter of a second, so a short pause does not hold the next article
+    back (benchmarks/idle_cpu.py measures both).
     """
-    if got_records:
+    if seconds_without_records <= 0:
         return 0.0
-    return min(max(2 * previous_seconds, IDLE_RESUME_FIRST_SECONDS), IDLE_RESUME_MAX_SECONDS)
+    share = IDLE_RESUME_SHARE * seconds_without_records
+    return min(max(share, IDLE_RESUME_FIRST_SECONDS), IDLE_RESUME_MAX_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -195,7 +200,8 @@ class _PartitionReader:
         self.consumer.assign([topic_partition])
         self.next_offset: int | None = None
         self.committed_offset = -1
-        self.resume_delay_seconds = 0.0
+        self.records_at = time.monotonic()
+        """When a poll of this partition last returned records (or the reader started)."""
         self.closed = False
 
     def poll_from(self, offset: int, max_records: int) -> list[Any]:
@@ -316,10 +322,10 @@ class _ReadPartitionFn(beam.DoFn, _UnboundedOffsets):
         # this stage, and the SDK logs an error for a bundle that registered nothing.
         commit_to = claimed_until if claimed_until is not None else position
         bundle_finalizer.register(lambda: reader.commit(commit_to))
-        reader.resume_delay_seconds = next_resume_delay(
-            reader.resume_delay_seconds, claimed_until is not None
-        )
-        tracker.defer_remainder(Duration.of(reader.resume_delay_seconds))
+        if claimed_until is not None:
+            reader.records_at = time.monotonic()
+        without_records = 0.0 if claimed_until is not None else time.monotonic() - reader.records_at
+        tracker.defer_remainder(Duration.of(next_resume_delay(without_records)))
 
     def teardown(self) -> None:
         for reader in self._readers.values():

@@ -3,6 +3,7 @@ starts, and how partitions are discovered."""
 
 from __future__ import annotations
 
+import pytest
 from apache_beam.io.restriction_trackers import OffsetRange
 from apache_beam.runners.sdf_utils import RestrictionTrackerView, ThreadsafeRestrictionTracker
 from apache_beam.utils.timestamp import Duration
@@ -23,20 +24,21 @@ from ceasefire_watch.transforms.kafka_io import (
 
 class TestNextResumeDelay:
     def test_records_resume_at_once(self):
-        """A poll that returned records resumes without delay, however long the partition slept."""
-        assert next_resume_delay(IDLE_RESUME_MAX_SECONDS, got_records=True) == 0.0
+        """A poll that returned records resumes without delay."""
+        assert next_resume_delay(0.0) == 0.0
 
-    def test_first_empty_poll_waits_briefly(self):
-        """The first empty poll after data waits the short first delay."""
-        assert next_resume_delay(0.0, got_records=False) == IDLE_RESUME_FIRST_SECONDS
+    def test_a_short_pause_waits_briefly(self):
+        """A partition empty for a moment is polled again after the short first delay."""
+        assert next_resume_delay(0.1) == IDLE_RESUME_FIRST_SECONDS
 
-    def test_empty_polls_double_up_to_the_cap(self):
-        """Each further empty poll doubles the delay until it reaches the cap, where it stays."""
-        delays = [0.0]
-        for _ in range(10):
-            delays.append(next_resume_delay(delays[-1], got_records=False))
-        assert delays[1:8] == [0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2]
-        assert delays[8:] == [IDLE_RESUME_MAX_SECONDS] * 3
+    def test_the_delay_is_a_share_of_the_silence(self):
+        """The longer a partition has been silent, the longer the wait: a quarter of the silence."""
+        assert next_resume_delay(1.0) == pytest.approx(0.25)
+        assert next_resume_delay(8.0) == pytest.approx(2.0)
+
+    def test_a_long_silence_waits_the_cap(self):
+        """However long the silence, the reader polls at least once every IDLE_RESUME_MAX_SECONDS."""
+        assert next_resume_delay(600.0) == IDLE_RESUME_MAX_SECONDS
 
 
 class TestStartOffset:
