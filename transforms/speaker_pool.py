@@ -68,6 +68,10 @@ def new_attributor() -> SpeakerAttributor:
     return SpeakerAttributor()
 
 
+def _ready() -> None:
+    """A task that only makes the pool start a process (each submission beyond the idle ones does)."""
+
+
 def _wait_for_exit(pid: int) -> None:
     try:
         descriptor = os.pidfd_open(pid)
@@ -141,9 +145,12 @@ class SpeakerPool:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__, "ceasefire_watch.text.speakers"])
         log.info("attribution processes starting", processes=self._processes)
-        return ProcessPoolExecutor(
+        executor = ProcessPoolExecutor(
             self._processes, mp_context=context, initializer=_start_process, initargs=(os.getpid(),)
         )
+        for _ in range(self._processes):  # start them all now: loading spaCy's model takes a second or two
+            executor.submit(_ready)
+        return executor
 
     def submit(self, articles: Sequence[Candidates]) -> Future[list[Attribution | AttributionFailed]]:
         """The articles' attributions, in their order, from one process that parses them together."""
