@@ -154,9 +154,7 @@ class SpeakerPool:
 
     def submit(self, articles: Sequence[Candidates]) -> Future[list[Attribution | AttributionFailed]]:
         """The articles' attributions, in their order, from one process that parses them together."""
-        return self._submit([(text, list(spans)) for text, spans in articles])
-
-    def _submit(self, batch: list[Candidates]) -> Future[list[Attribution | AttributionFailed]]:
+        batch = [(text, list(spans)) for text, spans in articles]
         with self._lock:
             try:
                 return self._executor.submit(_attribute_in_process, batch)
@@ -169,8 +167,8 @@ class SpeakerPool:
     ) -> Attribution | AttributionFailed:
         """For an article of a batch whose process died or got stuck: once more, alone, in a fresh
         pool if the pool is broken. Raises BrokenProcessPool if this article breaks it again."""
-        text, spans = article
-        future = self._submit([(text, list(spans))])
+        text, _ = article
+        future = self.submit([article])
         try:
             return future.result(timeout=stuck_after_seconds)[0]
         except TimeoutError:

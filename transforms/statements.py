@@ -177,10 +177,9 @@ class _AttributeSpeakersInPoolFn(beam.DoFn):
     def _results(self, batch: _Batch) -> Iterator[WindowedValue | TaggedOutput]:
         try:
             attributions = batch.attributions.result(timeout=STUCK_AFTER_SECONDS)
-        except TimeoutError:
-            self._pool.kill_processes()
-            attributions = [self._again(waiting) for waiting in batch.articles]
-        except BrokenProcessPool:
+        except (TimeoutError, BrokenProcessPool) as error:
+            if isinstance(error, TimeoutError):  # stuck: its processes still hold the batch
+                self._pool.kill_processes()
             attributions = [self._again(waiting) for waiting in batch.articles]
         except Exception as error:  # the batch never reached the pool (it could not be pickled, say)
             attributions = [AttributionFailed(repr(error))] * len(batch.articles)
