@@ -6,7 +6,8 @@ in the shared machine's load falls on both. Each run reports:
 
 - start-up: seconds from starting the process to the group's first commit;
 - throughput: articles per second from the first commit to the last (the steady state);
-- CPU per article: the process tree's user+system time over the same span, per article;
+- CPU per article: the process tree's user+system time over the same span, per article, and the
+  cores each process used in it (which one bound the run);
 - idle CPU: cores the process tree uses over ``--idle-seconds`` once everything is committed and
   nothing new arrives (after a 5 s settle);
 - peak RSS: the largest summed resident memory of the process tree; peak PSS: the same with
@@ -56,6 +57,8 @@ class RunFigures:
     startup_seconds: float
     throughput_articles_per_second: float
     cpu_ms_per_article: float
+    cores_by_process: dict[str, float]
+    """Cores each process used between the first commit and the last: where the run was bound."""
     idle_cores: float
     peak_rss_mib: float
     peak_rss_by_process_mib: dict[str, int]
@@ -148,17 +151,17 @@ def measure(
     tree = ProcessTree(process.pid)
     tree.start()
     try:
-        first: tuple[float, int, float] | None = None
+        first: tuple[float, int, dict[str, float]] | None = None
         while True:
             done = committed_total(bootstrap, INPUT_TOPIC, prefix)
             if done and first is None:
-                first = (time.monotonic(), done, tree.cpu_seconds())
+                first = (time.monotonic(), done, tree.cpu_seconds_by_process())
             if done >= articles:
                 break
             if process.poll() is not None:
                 raise SystemExit(f"{system} exited (rc={process.returncode}); see {log.name}")
             time.sleep(0.2)
-        finished, cpu_finished = time.monotonic(), tree.cpu_seconds()
+        finished, cpu_finished = time.monotonic(), tree.cpu_seconds_by_process()
         assert first is not None
         first_at, first_done, first_cpu = first
         if first_done >= articles:
@@ -177,7 +180,11 @@ def measure(
         system=system,
         startup_seconds=round(first_at - started, 2),
         throughput_articles_per_second=round(steady / (finished - first_at), 1),
-        cpu_ms_per_article=round(1000 * (cpu_finished - first_cpu) / steady, 2),
+        cpu_ms_per_article=round(1000 * (sum(cpu_finished.values()) - sum(first_cpu.values())) / steady, 2),
+        cores_by_process={
+            name: round((seconds - first_cpu.get(name, 0.0)) / (finished - first_at), 2)
+            for name, seconds in cpu_finished.items()
+        },
         idle_cores=round(idle_cores, 3),
         peak_rss_mib=round(tree.peak_rss_bytes / 2**20),
         peak_rss_by_process_mib={name: round(rss / 2**20) for name, rss in tree.peak_rss_by_process.items()},

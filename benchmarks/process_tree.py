@@ -60,11 +60,17 @@ class ProcessTree(threading.Thread):
     def cpu_seconds(self) -> float:
         """User plus system time of every live process in the tree and of the children each has
         reaped, so short-lived helpers count too."""
-        total = 0.0
+        return sum(self.cpu_seconds_by_process().values())
+
+    def cpu_seconds_by_process(self) -> dict[str, float]:
+        """Each live process's user plus system time, its reaped children's included, by "pid name":
+        which process a run's CPU went to."""
+        by_process = {}
         for process in _tree(self.root):
             try:
                 times = process.cpu_times()
+                name = f"{process.pid} {process.name()}"
             except psutil.Error:
                 continue
-            total += times.user + times.system + times.children_user + times.children_system
-        return total
+            by_process[name] = times.user + times.system + times.children_user + times.children_system
+        return by_process
