@@ -21,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from ceasefire_watch.records import Speaker, SpeakerKind
+from ceasefire_watch.text import attribute_lookup  # noqa: F401  (registers its spaCy factory)
 from ceasefire_watch.text.canonical import (
     ADJECTIVE_OF,
     acronyms_in,
@@ -1043,6 +1044,8 @@ class SpeakerAttributor:
     def __init__(self, model: str = MODEL_NAME) -> None:
         self._nlp = spacy.load(model, exclude=["senter"])
         self._nlp.add_pipe("ceasefire_newline_boundaries", before="parser")
+        self._nlp.add_pipe("ceasefire_attribute_lookup", after="attribute_ruler")
+        self._nlp.remove_pipe("attribute_ruler")
 
     def parse(self, text: str) -> Doc:
         """The parse that `attribute` works on (for inspection and tests)."""
