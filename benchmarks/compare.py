@@ -36,7 +36,7 @@ from typing import Any
 
 from kafka import KafkaProducer
 from process_tree import ProcessTree
-from workload import committed_total, publish, synthetic_articles
+from workload import CommittedOffsets, publish, synthetic_articles
 
 from ceasefire_watch.alerts import decode
 from ceasefire_watch.config import KafkaSettings
@@ -150,10 +150,11 @@ def measure(
     )
     tree = ProcessTree(process.pid)
     tree.start()
+    committed = CommittedOffsets(bootstrap, INPUT_TOPIC, prefix)
     try:
         first: tuple[float, int, dict[str, float]] | None = None
         while True:
-            done = committed_total(bootstrap, INPUT_TOPIC, prefix)
+            done = committed.total()
             if done and first is None:
                 first = (time.monotonic(), done, tree.cpu_seconds_by_process())
             if done >= articles:
@@ -171,6 +172,7 @@ def measure(
         time.sleep(idle_seconds)
         idle_cores = (tree.cpu_seconds() - idle_from) / idle_seconds
     finally:
+        committed.close()
         tree.stop()
         stop(process)
         log.close()

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer
 from process_tree import ProcessTree
-from workload import committed_total, publish, synthetic_articles
+from workload import CommittedOffsets, publish, synthetic_articles
 
 from ceasefire_watch.dev.kafka import LocalKafka, create_topics
 
@@ -85,9 +85,10 @@ def main() -> None:
         )
         sampler = ProcessTree(job.pid)
         sampler.start()
+        committed = CommittedOffsets(bootstrap, "articles", "bench")
         try:
             first_progress = None
-            while (done := committed_total(bootstrap, "articles", "bench")) < args.articles:
+            while (done := committed.total()) < args.articles:
                 if done and first_progress is None:
                     first_progress = (time.monotonic(), done)
                 if job.poll() is not None:
@@ -119,6 +120,7 @@ def main() -> None:
                         latencies.append(received_at - sent_at[alert["article"]["id"]])
             publisher.join()
         finally:
+            committed.close()
             sampler.stop()
             job.terminate()
             job.wait(timeout=60)

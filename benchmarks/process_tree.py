@@ -4,6 +4,7 @@ Prism; or the plain loop), as the operating system accounts them."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 import time
 
@@ -14,10 +15,16 @@ def _tree(root: psutil.Process) -> list[psutil.Process]:
     return [root, *root.children(recursive=True)]
 
 
+PSS_EVERY_SAMPLES = 5
+"""PSS is read once a second, not at every RSS sample: the kernel walks each process's page tables
+for it, and every 0.2 s that cost the benchmark more CPU than the job's Prism runner used."""
+
+
 class ProcessTree(threading.Thread):
-    """Samples the summed RSS and PSS of the tree every 0.2 s, keeping the peaks; reads its CPU on
-    demand. RSS counts a page shared by several processes (a fork server's spaCy, copied on write
-    into its children) once in each; PSS divides it among them, so its sum is the tree's real use."""
+    """Samples the summed RSS of the tree every 0.2 s and its PSS every second, keeping the peaks;
+    reads its CPU on demand. RSS counts a page shared by several processes (a fork server's spaCy,
+    copied on write into its children) once in each; PSS divides it among them, so its sum is the
+    tree's real use."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -29,13 +36,16 @@ class ProcessTree(threading.Thread):
         self._running = True
 
     def run(self) -> None:
-        while self._running:
+        for sample in itertools.count():
+            if not self._running:
+                return
             with contextlib.suppress(psutil.Error):
                 by_process = self.rss_by_process()
                 if sum(by_process.values()) > self.peak_rss_bytes:
                     self.peak_rss_bytes = sum(by_process.values())
                     self.peak_rss_by_process = by_process
-                self.peak_pss_bytes = max(self.peak_pss_bytes, self.pss_bytes())
+                if sample % PSS_EVERY_SAMPLES == 0:
+                    self.peak_pss_bytes = max(self.peak_pss_bytes, self.pss_bytes())
             time.sleep(0.2)
 
     def rss_by_process(self) -> dict[str, int]:
