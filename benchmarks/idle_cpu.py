@@ -60,12 +60,13 @@ def wait_until_reading(
     raise SystemExit(f"no commits after {timeout_s} s")
 
 
-def idle_cores(pid: int, seconds: float) -> float:
-    """Average cores the job's process tree used over ``seconds`` of wall time."""
+def idle_cores(pid: int, seconds: float) -> dict[str, float]:
+    """Average cores each process of the job's tree used over ``seconds`` of wall time, by "pid name"."""
     tree = ProcessTree(pid)
-    before, started = tree.cpu_seconds(), time.monotonic()
+    before, started = tree.cpu_seconds_by_process(), time.monotonic()
     time.sleep(seconds)
-    return (tree.cpu_seconds() - before) / (time.monotonic() - started)
+    after, elapsed = tree.cpu_seconds_by_process(), time.monotonic() - started
+    return {name: (used - before.get(name, 0.0)) / elapsed for name, used in after.items()}
 
 
 def alert_latencies(
@@ -125,7 +126,8 @@ def main() -> None:
         try:
             startup = wait_until_reading(bootstrap, args.partitions, job, timeout_s=180)
             time.sleep(args.settle_seconds)
-            cores = idle_cores(job.pid, args.idle_seconds)
+            cores_by_process = idle_cores(job.pid, args.idle_seconds)
+            cores = sum(cores_by_process.values())
             print(f"idle: {cores:.4f} cores over {args.idle_seconds} s", file=sys.stderr)
             producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
             latencies = alert_latencies(
@@ -142,6 +144,7 @@ def main() -> None:
         "startup_to_first_commits_seconds": round(startup, 1),
         "idle_seconds": args.idle_seconds,
         "idle_cores": round(cores, 4),
+        "idle_cores_by_process": {name: round(used, 4) for name, used in cores_by_process.items()},
         "latency_rate_articles_per_second": args.rate,
         "latency_relevant_share": args.relevant_share,
         "latency_alerts_measured": len(latencies),
