@@ -61,6 +61,13 @@ PARTITION_DISCOVERY_SECONDS = 10.0
 """How often the reader lists the topic's partitions, to start reading partitions added while it runs."""
 
 
+_RECORDS_AT: dict[TopicPartition, float] = {}
+"""When a poll of each partition last returned records in this process (or its first poll here).
+Process-wide, not per reader: Beam runs the read on one DoFn instance per bundle thread, and a
+partition's bundles move between them. Each instance once kept its own time, so an instance that
+had not seen a busy partition's records for a while took it for silent and waited up to 4 s."""
+
+
 def next_resume_delay(seconds_without_records: float) -> float:
     """How long a partition's reader waits before its next poll, from how long it has gone without
     records (0 when this poll returned some).
@@ -200,8 +207,6 @@ class _PartitionReader:
         self.consumer.assign([topic_partition])
         self.next_offset: int | None = None
         self.committed_offset = -1
-        self.records_at = time.monotonic()
-        """When a poll of this partition last returned records (or the reader started)."""
         self.closed = False
 
     def poll_from(self, offset: int, max_records: int) -> list[Any]:
@@ -322,9 +327,10 @@ class _ReadPartitionFn(beam.DoFn, _UnboundedOffsets):
         # this stage, and the SDK logs an error for a bundle that registered nothing.
         commit_to = claimed_until if claimed_until is not None else position
         bundle_finalizer.register(lambda: reader.commit(commit_to))
+        now = time.monotonic()
         if claimed_until is not None:
-            reader.records_at = time.monotonic()
-        without_records = 0.0 if claimed_until is not None else time.monotonic() - reader.records_at
+            _RECORDS_AT[topic_partition] = now
+        without_records = now - _RECORDS_AT.setdefault(topic_partition, now)
         tracker.defer_remainder(Duration.of(next_resume_delay(without_records)))
 
     def teardown(self) -> None:

@@ -10,6 +10,7 @@ from apache_beam.utils.timestamp import Duration
 from kafka import TopicPartition
 
 from ceasefire_watch.config import KafkaSettings
+from ceasefire_watch.transforms import kafka_io
 from ceasefire_watch.transforms.kafka_io import (
     IDLE_RESUME_FIRST_SECONDS,
     IDLE_RESUME_MAX_SECONDS,
@@ -113,3 +114,67 @@ class TestListPartitions:
         """After a restart, a group that has committed on the topic reads its uncommitted partitions whole."""
         emitted, _ = list_once(FakeConsumer({0, 1, 2}, committed={0: 5, 1: 3}), OffsetRange(0, UNBOUNDED_END))
         assert emitted == [("articles", p, True) for p in (0, 1, 2)]
+
+
+class FakePartitionReader:
+    """A partition whose polls return the records the test queued, shared by every reader."""
+
+    queued: list[list[object]] = []
+
+    def __init__(self, settings: ReaderSettings, topic_partition: TopicPartition) -> None:
+        self.topic_partition = topic_partition
+
+    def poll_from(self, offset: int, max_records: int) -> list[object]:
+        return FakePartitionReader.queued.pop(0) if FakePartitionReader.queued else []
+
+    def commit(self, next_offset: int) -> None:
+        pass
+
+
+class FakeRecord:
+    def __init__(self, offset: int) -> None:
+        self.offset, self.value, self.key = offset, b"{}", None
+        self.topic, self.partition, self.timestamp = "articles", 0, 1_000
+
+
+class DeferringTracker:
+    """Claims everything and keeps the resume delay the reader asked for."""
+
+    def __init__(self) -> None:
+        self.delay: Duration | None = None
+
+    def current_restriction(self) -> OffsetRange:
+        return OffsetRange(0, UNBOUNDED_END)
+
+    def try_claim(self, offset: int) -> bool:
+        return True
+
+    def defer_remainder(self, delay: Duration) -> None:
+        self.delay = delay
+
+
+class Finalizer:
+    def register(self, callback: object) -> None:
+        pass
+
+
+def test_busy_elsewhere_is_not_silent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader instance that has not seen a partition's records for a minute, while another
+    instance of the same worker has just read some, resumes after the short delay."""
+    monkeypatch.setattr(kafka_io, "_PartitionReader", FakePartitionReader)
+    clock = [1_000.0]
+    monkeypatch.setattr(kafka_io.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(kafka_io, "_RECORDS_AT", {TopicPartition("articles", 0): clock[0] - 60})
+    settings = ReaderSettings(KafkaSettings(bootstrap_servers="localhost:9"), "g", "earliest")
+    quiet, busy = kafka_io._ReadPartitionFn(settings), kafka_io._ReadPartitionFn(settings)
+    quiet.setup()
+    busy.setup()
+    tracker = DeferringTracker()
+    list(quiet.process(("articles", 0, True), Finalizer(), tracker))
+    assert tracker.delay == Duration.of(IDLE_RESUME_MAX_SECONDS)
+    FakePartitionReader.queued = [[FakeRecord(0), FakeRecord(1)]]
+    list(busy.process(("articles", 0, True), Finalizer(), tracker))
+    assert tracker.delay == Duration.of(0)
+    clock[0] += 0.1
+    list(quiet.process(("articles", 0, True), Finalizer(), tracker))
+    assert tracker.delay == Duration.of(IDLE_RESUME_FIRST_SECONDS)
