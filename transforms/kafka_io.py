@@ -92,7 +92,11 @@ class ReaderSettings:
     group_id: str
     offset_reset: OffsetReset
     max_records_per_poll: int = 500
-    max_message_bytes: int = 16 * 1024 * 1024
+    fetch_bytes_per_partition: int = 1024 * 1024
+    """How much of a partition one fetch brings. A larger message still comes whole (the broker
+    returns a first record batch over the limit), so this only bounds read-ahead: each reader's
+    consumer holds one fetch in reserve, and at 16 MiB those reserves held about a hundred MiB of
+    the job's memory in a backlog."""
 
     @_through_outages
     def new_consumer(self) -> KafkaConsumer:
@@ -102,7 +106,7 @@ class ReaderSettings:
             enable_auto_commit=False,
             auto_offset_reset=self.offset_reset,
             fetch_max_wait_ms=100,
-            max_partition_fetch_bytes=self.max_message_bytes,
+            max_partition_fetch_bytes=self.fetch_bytes_per_partition,
         )
 
 
