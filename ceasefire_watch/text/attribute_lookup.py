@@ -57,8 +57,7 @@ def _table_entry(
     if len(pattern) != 1 or not set(pattern[0]) <= set(_LOOKUP_ATTRIBUTES):
         return None
     columns, allowed, excluded = [], [], []
-    for name, test in sorted(pattern[0].items(), key=lambda item: _LOOKUP_ATTRIBUTES.index(item[0])):
-        column = _LOOKUP_ATTRIBUTES.index(name)
+    for column, test in sorted((_LOOKUP_ATTRIBUTES.index(name), test) for name, test in pattern[0].items()):
         if isinstance(test, dict) and set(test) == {"NOT_IN"}:
             excluded.append((column, frozenset(_hashes(test["NOT_IN"], vocab))))
         elif isinstance(test, dict) and set(test) == {"IN"}:
