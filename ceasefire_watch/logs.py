@@ -56,7 +56,20 @@ def mute_shutdown_noise() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+_TIMESTAMP = structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False)
+
+
 def configure() -> None:
-    """The command line's logging: structlog lines on stderr."""
+    """The command line's logging: structlog lines on stderr. The standard library's records
+    (kafka-python, Beam, the launcher's own warnings) are rendered the same way, with their time
+    and logger, so a user can read one log in order; warnings and errors only, as before."""
     quiet_library_warnings()
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processor=structlog.dev.ConsoleRenderer(colors=False),
+            foreign_pre_chain=[structlog.stdlib.add_log_level, structlog.stdlib.add_logger_name, _TIMESTAMP],
+        )
+    )
+    logging.basicConfig(handlers=[handler], level=logging.WARNING, force=True)
