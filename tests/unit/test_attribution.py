@@ -9,7 +9,7 @@ from ceasefire_watch.text.conditions import extract_conditions
 from ceasefire_watch.text.names import _inside_description
 from ceasefire_watch.text.quotes import expand_to_quotes, find_quotations
 from ceasefire_watch.text.sentences import split_sentences
-from ceasefire_watch.text.speakers import SpeakerAttributor
+from ceasefire_watch.text.speakers import SpeakerAttributor, _entity_windows
 from tests.reference import REFERENCE_ARTICLE
 
 PUTIN = Speaker("Vladimir Putin", "person", "Russia")
@@ -810,3 +810,31 @@ def test_a_name_outside_an_apposition_is_not_inside_its_description(attributor):
     apposition = next(token for token in doc if token.dep_ == "appos")
     root = next(token for token in doc if token.head.i == token.i)
     assert not _inside_description(root, apposition)
+
+
+class TestEntityWindows:
+    TEXT = (
+        "Border talks resume in Kuala Lumpur\n"
+        "Negotiators met again on Monday in Kuala Lumpur, officials said.\n"
+        "Rain flooded roads across Battambang and Pursat overnight, closing markets.\n"
+        "Prices of rice rose in Siem Reap for a third week.\n"
+        "Cambodian Prime Minister Hun Manet spoke to reporters in Phnom Penh.\n"
+        "Farmers in Pailin waited for the harvest.\n"
+        "Delegates from Thailand arrived late.\n"
+        "He said the ceasefire would hold if the shelling stopped."
+    )
+    STATEMENT = (TEXT.index("He said"), len(TEXT))
+
+    def test_entities_are_read_near_statements_and_titles_only(self, attributor):
+        """The recogniser sees the lead, the statement's paragraph and the one before, and titled names."""
+        windows = [window.text for window in _entity_windows(attributor.parse(self.TEXT), [self.STATEMENT])]
+        assert windows[0].startswith("Border talks") and "Monday in Kuala Lumpur" in windows[0]
+        assert any("Cambodian Prime Minister Hun Manet" in window for window in windows)
+        assert windows[-1].startswith("Delegates from Thailand") and windows[-1].endswith("shelling stopped.")
+        read = " ".join(windows)
+        assert "Battambang" not in read and "Pailin" not in read
+
+    def test_a_title_paragraphs_before_the_statement_still_gives_the_speakers_side(self, attributor):
+        """`Cambodian Prime Minister Hun Manet`, three sentences up, gives the later `he` his side."""
+        speaker = attributor.attribute(self.TEXT, [self.STATEMENT])[0]
+        assert speaker == Speaker("Hun Manet", "person", "Cambodia")
