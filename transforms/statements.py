@@ -25,7 +25,7 @@ from ceasefire_watch.config import usable_cores
 from ceasefire_watch.records import Article, ArticleStatements, Speaker, Statement
 from ceasefire_watch.text.armed_conflict import about_armed_conflict
 from ceasefire_watch.text.conflicts import load_gazetteer
-from ceasefire_watch.text.lexicon import candidate_spans, ceasefire_terms
+from ceasefire_watch.text.lexicon import candidate_spans, ceasefire_terms, may_mention_ceasefire
 from ceasefire_watch.text.sentences import Sentence, neighbours, split_sentences
 from ceasefire_watch.transforms.failures import FailuresToDeadLetters, guarded
 from ceasefire_watch.transforms.speaker_pool import (
@@ -78,6 +78,8 @@ class _MatchLexiconFn(beam.DoFn):
     """Keeps only articles with candidate sentences, so the costly steps after see few articles."""
 
     def process(self, article: Article) -> Iterator[Candidates]:
+        if not may_mention_ceasefire(article.text):
+            return
         sentences = split_sentences(article.text)
         spans = candidate_spans(sentences)
         if len(spans) > MAX_STATEMENTS_PER_ARTICLE:

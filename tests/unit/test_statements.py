@@ -8,7 +8,7 @@ import pytest
 
 from ceasefire_watch.records import Article
 from ceasefire_watch.text.armed_conflict import about_armed_conflict
-from ceasefire_watch.text.lexicon import candidate_spans, ceasefire_terms
+from ceasefire_watch.text.lexicon import candidate_spans, ceasefire_terms, may_mention_ceasefire
 from ceasefire_watch.text.sentences import split_sentences
 from ceasefire_watch.transforms.statements import statements_from_spans
 from tests.reference import REFERENCE_ARTICLE
@@ -67,6 +67,15 @@ class TestCeasefireTerms:
     def test_ignores_sentences_without_ceasefire_wording(self):
         """War news without any halt to fighting is not a candidate."""
         assert ceasefire_terms("Artillery pounded the city for a third day.") == ()
+
+    def test_capitals_and_case_folding_are_found(self):
+        """The anchor scan runs on case-folded text, so a headline in capitals still reaches the lexicon."""
+        assert ceasefire_terms("CEASEFIRE HOLDS IN THE SOUTH") == ("ceasefire",)
+
+    def test_an_article_without_any_anchor_word_needs_no_split(self):
+        """Text that cannot hold a lexicon term is recognised from one scan of the whole article."""
+        assert not may_mention_ceasefire("Markets rallied.\nThe central bank held rates at 4%.")
+        assert may_mention_ceasefire("Markets rallied.\nTalks on a Truce resume on Monday.")
 
 
 class TestFindStatements:
